@@ -1,0 +1,187 @@
+/**
+ * The Store contract: the registry, leases, policies, per-service versions and the change feed.
+ * Two implementations (MemoryStore, RedisStore) pass one conformance suite
+ * (test/store-conformance.test.ts). Everything above the store (registration, admin, the hub)
+ * depends only on this file.
+ *
+ * Rules every implementation keeps:
+ * - Each mutation, its version bump and its change record are one atomic step.
+ * - Versions are per service, start at 1 with the first change and only go up within an epoch.
+ * - Renewing a lease without a health change bumps nothing and records nothing.
+ * - `now` comes from the caller (an injected clock), never from the store's own clock.
+ */
+import type { Policy } from "../gen/switchboard/v1/policy.js";
+
+export type Health = "SERVING" | "NOT_SERVING" | "DRAINING";
+export type RemovalReason = "DEREGISTERED" | "EXPIRED" | "ADMIN_REMOVED";
+
+/** One endpoint as stored. */
+export interface EndpointRecord {
+  /** "host:port" (IPv6 hosts in brackets: "[::1]:50051"). */
+  readonly id: string;
+  readonly service: string;
+  readonly host: string;
+  readonly port: number;
+  readonly zone: string;
+  readonly weight: number;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** What the instance last reported. */
+  readonly reportedHealth: Health;
+  /** An operator holds it in DRAINING. Effective health is then DRAINING whatever it reports. */
+  readonly adminDrained: boolean;
+  readonly leaseId: string;
+  readonly ttlMs: number;
+  readonly registeredAtMs: number;
+  readonly renewedAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+export function effectiveHealth(e: Pick<EndpointRecord, "adminDrained" | "reportedHealth">): Health {
+  return e.adminDrained ? "DRAINING" : e.reportedHealth;
+}
+
+export interface ServiceState {
+  readonly service: string;
+  /** 0 for a service the store has never seen. */
+  readonly version: number;
+  readonly endpoints: readonly EndpointRecord[];
+  readonly policy: Policy | undefined;
+  /** The last endpoint left through Admin.RemoveEndpoint (cleared by the next registration). */
+  readonly emptiedByAdmin: boolean;
+}
+
+export interface ServiceSummary {
+  readonly service: string;
+  readonly version: number;
+  readonly endpoints: number;
+  readonly serving: number;
+  readonly notServing: number;
+  readonly draining: number;
+  readonly hasPolicy: boolean;
+}
+
+/** One step in a service's history. `version` is the version the change produced. */
+export type Change =
+  | { readonly kind: "endpoint_upserted"; readonly service: string; readonly version: number; readonly endpoint: EndpointRecord }
+  | {
+      readonly kind: "endpoint_removed";
+      readonly service: string;
+      readonly version: number;
+      readonly endpointId: string;
+      readonly reason: RemovalReason;
+    }
+  | { readonly kind: "policy_set"; readonly service: string; readonly version: number; readonly policy: Policy }
+  | { readonly kind: "policy_deleted"; readonly service: string; readonly version: number };
+
+/** A change as the feed delivers it, to every replica sharing the store. */
+export type ChangeNotice = Change & { readonly epoch: string };
+
+export interface RegisterInput {
+  readonly service: string;
+  readonly host: string;
+  readonly port: number;
+  readonly zone: string;
+  readonly weight: number;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly health: Health;
+  readonly ttlMs: number;
+  /** Refuse (status "limit_exceeded") when the service already has this many other endpoints. */
+  readonly maxEndpointsPerService: number;
+}
+
+export type RegisterResult =
+  | {
+      readonly status: "registered";
+      readonly leaseId: string;
+      readonly endpoint: EndpointRecord;
+      readonly version: number;
+      readonly epoch: string;
+    }
+  | { readonly status: "limit_exceeded"; readonly limit: number };
+
+export type RenewResult =
+  | { readonly status: "active"; readonly version: number; readonly ttlMs: number; readonly changed: boolean }
+  /** Unknown lease: it expired, or the store was wiped. The instance should register again. */
+  | { readonly status: "not_found" }
+  /** An operator removed the endpoint: the instance must not register again. */
+  | { readonly status: "revoked" };
+
+export type MutationResult =
+  | { readonly status: "ok"; readonly version: number; readonly changed: boolean }
+  | { readonly status: "not_found" };
+
+export interface ExpiredLease {
+  readonly service: string;
+  readonly endpointId: string;
+  readonly leaseId: string;
+  readonly version: number;
+}
+
+export interface SubscriptionInfo {
+  readonly service: string;
+  readonly sentVersion: number;
+  readonly ackedVersion: number;
+  readonly nackCount: number;
+  readonly lastNackVersion: number;
+  readonly lastNackReason: string;
+}
+
+/** One connected Discovery stream, as published by the replica holding it. */
+export interface SubscriberInfo {
+  readonly replicaId: string;
+  readonly clientId: string;
+  readonly zone: string;
+  readonly sdkVersion: string;
+  readonly peer: string;
+  readonly connectedAtMs: number;
+  /** The epoch the acked versions belong to. */
+  readonly epoch: string;
+  readonly subscriptions: readonly SubscriptionInfo[];
+}
+
+export interface Store {
+  readonly kind: "memory" | "redis";
+
+  /** The current epoch; creates one when the store holds none (new, or wiped). */
+  epoch(): Promise<string>;
+
+  /** Adds an endpoint, or replaces the one at the same address (new lease; old lease gone). */
+  register(input: RegisterInput, nowMs: number): Promise<RegisterResult>;
+  /** Extends a lease by its TTL; with `health`, also records a health change (version bump only
+   * when the health actually changed). */
+  renew(leaseId: string, health: Health | undefined, nowMs: number): Promise<RenewResult>;
+  /** Removes the lease's endpoint at once (reason DEREGISTERED). */
+  deregister(leaseId: string): Promise<MutationResult>;
+  /** Sets or clears the admin drain flag. */
+  setAdminDrain(service: string, endpointId: string, drained: boolean): Promise<MutationResult>;
+  /** Removes an endpoint (reason ADMIN_REMOVED) and revokes its lease for `revokeForMs`. */
+  removeEndpoint(service: string, endpointId: string, revokeForMs: number): Promise<MutationResult>;
+  setPolicy(service: string, policy: Policy): Promise<{ readonly version: number }>;
+  deletePolicy(service: string): Promise<MutationResult>;
+
+  /** Removes up to `limit` endpoints whose lease deadline is <= now (reason EXPIRED). Safe to run
+   * from every replica at once: each lease is expired exactly once. */
+  expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]>;
+
+  getService(service: string): Promise<ServiceState>;
+  listServices(): Promise<readonly ServiceSummary[]>;
+  /** Changes after `version`, oldest first; [] when `version` is current; undefined when the
+   * change log no longer reaches back that far (the caller sends a snapshot instead). */
+  changesSince(service: string, version: number): Promise<readonly Change[] | undefined>;
+
+  /** Delivers every change made through any replica sharing this store, in version order per
+   * service. Returns an unsubscribe function. */
+  subscribe(listener: (notice: ChangeNotice) => void): () => void;
+
+  /** Replaces this replica's published subscriber list; it disappears after `ttlMs` unless
+   * published again. */
+  publishSubscribers(replicaId: string, subscribers: readonly SubscriberInfo[], ttlMs: number): Promise<void>;
+  /** Subscribers published by every live replica. */
+  listSubscribers(): Promise<readonly SubscriberInfo[]>;
+
+  /** Resolves when the store is usable; RedisStore waits for its connection. */
+  ready(): Promise<void>;
+  /** Called with false when the store becomes unreachable and true when it is back. */
+  onAvailabilityChange(listener: (available: boolean) => void): () => void;
+  close(): Promise<void>;
+}
