@@ -22,19 +22,19 @@ const TS_PROTO_OPTS = [
   "useDate=true",
 ];
 
-/** package -> proto paths (relative to the repository root) it needs. */
+/** Output folder -> proto paths (relative to the repository root) it needs. */
 const TARGETS = {
-  sdk: ["proto/switchboard", "proto/grpc/health"],
-  "control-plane": ["proto/switchboard", "proto/grpc/health", "proto/grpc/reflection"],
-  examples: ["proto/demo"],
+  "packages/sdk/src/gen": ["proto/switchboard", "proto/grpc/health"],
+  "packages/sdk/test/gen": ["proto/echo"],
+  "packages/control-plane/src/gen": ["proto/switchboard", "proto/grpc/health", "proto/grpc/reflection"],
+  "packages/examples/src/gen": ["proto/demo", "proto/echo"],
 };
 
 function run(args) {
   execFileSync(buf, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
 }
 
-for (const [pkg, paths] of Object.entries(TARGETS)) {
-  const out = join("packages", pkg, "src", "gen");
+for (const [out, paths] of Object.entries(TARGETS)) {
   rmSync(join(root, out), { recursive: true, force: true });
   const template = {
     version: "v2",

@@ -7,6 +7,12 @@ export interface Clock {
 /** Wall clock, `Date.now()`. */
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * Monotonic high-resolution clock (`performance.now()`, fractional ms since process start).
+ * For durations only: latency, breaker windows, buckets, backoff. Never compare it with wall time.
+ */
+export const monotonicClock: Clock = { now: () => performance.now() };
+
 /** A clock that moves only when told to. For tests. */
 export class FakeClock implements Clock {
   constructor(private current = 1_700_000_000_000) {}

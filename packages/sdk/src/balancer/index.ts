@@ -1,0 +1,14 @@
+export { DEFAULT_UNMEASURED_PENALTY, EndpointLoad } from "./endpoint-load.js";
+export { murmur3 } from "./hash.js";
+export { LeastRequestPicker, leastRequest } from "./least-request.js";
+export { PeakEwmaPicker, peakEwma } from "./peak-ewma.js";
+export { PowerOfChoicesPicker } from "./power-of-choices.js";
+export { RandomPicker, random } from "./random.js";
+export { BALANCERS, createBalancer } from "./registry.js";
+export { RingHashPicker, ringHash } from "./ring-hash.js";
+export { RoundRobinPicker, roundRobin } from "./round-robin.js";
+export { seededRandom } from "./seeded-random.js";
+export type { BalancerDeps, BalancerFactory, BalancerPicker, Pickable, PickContext } from "./types.js";
+export { WeightedRoundRobinPicker, weightedRoundRobin } from "./weighted-round-robin.js";
+export type { ZoneAccess, ZoneSelection } from "./zone.js";
+export { preferLocalZone } from "./zone.js";

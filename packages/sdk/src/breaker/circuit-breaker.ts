@@ -1,0 +1,200 @@
+import type { Clock } from "../clock.js";
+import type { ResolvedBreakerConfig } from "../policy/index.js";
+import { createTripStrategy } from "./any-of.js";
+import { classifyOutcome, isSlowCall } from "./outcome.js";
+import type { TripStrategy } from "./trip-strategy.js";
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+export interface BreakerStateChange {
+  readonly from: BreakerState;
+  readonly to: BreakerState;
+  /** Clock time of the change, in ms. */
+  readonly at: number;
+}
+
+/** A breaker's state as plain data (JSON-ready); `restore` takes it back. */
+export interface BreakerSnapshot {
+  readonly state: BreakerState;
+  /** When the breaker last opened (clock ms); null while closed. */
+  readonly openedAt: number | null;
+  /** Time left before probes are let through; 0 unless open. */
+  readonly retryAfterMs: number;
+  /** Probes in flight and probe successes so far; 0 unless half-open. */
+  readonly halfOpenInFlight: number;
+  readonly halfOpenSuccesses: number;
+  /** The trip strategy's counts (consecutiveFailures, windowCalls, windowFailures, ...). */
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+export interface CircuitBreakerOptions {
+  /**
+   * Asked before a closed breaker opens; false keeps it closed, with its counts kept so the
+   * next counted outcome asks again. Outlier ejection caps the ejected share with it.
+   */
+  readonly canOpen?: () => boolean;
+  /** Resumes from a snapshot: an open or half-open state is restored as open since `openedAt`. */
+  readonly restore?: Pick<BreakerSnapshot, "state" | "openedAt">;
+}
+
+type Listener = (change: BreakerStateChange) => void;
+
+/**
+ * A three-state circuit breaker. Closed, it lets every call through and feeds outcomes to its
+ * trip strategy; once that trips it opens and rejects calls for `openDurationMs`; then it is
+ * half-open and lets at most `halfOpenMaxRequests` probes through at once: `successThreshold`
+ * probe successes close it, one probe failure opens it again.
+ *
+ * There are no timers: the open -> half-open change happens when the breaker is next used
+ * after the open duration, computed from the injected clock.
+ *
+ * Outcomes are not tied to the state a call was admitted in: a call admitted while closed
+ * that ends during half-open counts as a probe outcome (it is fresh evidence either way), and
+ * outcomes that arrive while open are dropped.
+ */
+export class CircuitBreaker {
+  private current: BreakerState = "closed";
+  private openedAt = 0;
+  private probesInFlight = 0;
+  private probeSuccesses = 0;
+  private readonly strategy: TripStrategy;
+  private readonly listeners: Listener[] = [];
+  private readonly canOpen: () => boolean;
+
+  constructor(
+    private config: ResolvedBreakerConfig,
+    private readonly clock: Clock,
+    options: CircuitBreakerOptions = {},
+  ) {
+    this.strategy = createTripStrategy(config, clock);
+    this.canOpen = options.canOpen ?? (() => true);
+    const restore = options.restore;
+    if (restore && restore.state !== "closed" && restore.openedAt !== null) {
+      this.current = "open";
+      this.openedAt = restore.openedAt;
+    }
+  }
+
+  /** The current state (an open breaker whose open duration has passed reads as half-open). */
+  get state(): BreakerState {
+    this.refresh();
+    return this.current;
+  }
+
+  /**
+   * Asks to start a call: true lets it through (closed, or half-open with a free probe slot,
+   * which it then takes); false means reject it at once. Every admitted call must end with
+   * exactly one of onSuccess, onFailure, release or recordOutcome.
+   */
+  tryAcquire(): boolean {
+    this.refresh();
+    if (this.current === "closed") return true;
+    if (this.current === "open" || this.probesInFlight >= this.config.halfOpenMaxRequests) return false;
+    this.probesInFlight++;
+    return true;
+  }
+
+  /** True when tryAcquire would let a call through now; takes nothing. */
+  canAcquire(): boolean {
+    this.refresh();
+    if (this.current === "closed") return true;
+    return this.current === "half_open" && this.probesInFlight < this.config.halfOpenMaxRequests;
+  }
+
+  /** An admitted call succeeded (it may still count as slow). */
+  onSuccess(durationMs: number): void {
+    this.onOutcome(false, durationMs);
+  }
+
+  /** An admitted call failed. */
+  onFailure(durationMs: number): void {
+    this.onOutcome(true, durationMs);
+  }
+
+  /** An admitted call ended without an outcome that counts (e.g. CANCELLED by the caller). */
+  release(): void {
+    this.refresh();
+    if (this.current === "half_open" && this.probesInFlight > 0) this.probesInFlight--;
+  }
+
+  /** Ends an admitted call by its gRPC status code, classified by `classifyOutcome`. */
+  recordOutcome(code: number, durationMs: number): void {
+    const outcome = classifyOutcome(code, this.config);
+    if (outcome === "ignore") this.release();
+    else this.onOutcome(outcome === "failure", durationMs);
+  }
+
+  /** Time until an open breaker lets probes through, in ms; 0 unless open. */
+  retryAfterMs(): number {
+    this.refresh();
+    if (this.current !== "open") return 0;
+    return Math.max(0, this.openedAt + this.config.openDurationMs - this.clock.now());
+  }
+
+  /**
+   * Applies a live config change without resetting the state: an open breaker keeps its open
+   * time (measured against the new open duration), half-open probes in flight stay counted, the
+   * run of consecutive failures is kept, and the window's counts are kept unless its length
+   * changed.
+   */
+  updateConfig(config: ResolvedBreakerConfig): void {
+    this.config = config;
+    this.strategy.updateConfig(config);
+    if (this.current === "half_open" && this.probeSuccesses >= config.successThreshold) {
+      this.transition("closed");
+    }
+  }
+
+  /** Calls `listener` on every state change; returns a function that unsubscribes it. */
+  onStateChange(listener: Listener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  toJSON(): BreakerSnapshot {
+    const state = this.state;
+    return {
+      state,
+      openedAt: state === "closed" ? null : this.openedAt,
+      retryAfterMs: this.retryAfterMs(),
+      halfOpenInFlight: state === "half_open" ? this.probesInFlight : 0,
+      halfOpenSuccesses: state === "half_open" ? this.probeSuccesses : 0,
+      counts: this.strategy.toJSON(),
+    };
+  }
+
+  private onOutcome(failed: boolean, durationMs: number): void {
+    this.refresh();
+    const slow = isSlowCall(durationMs, this.config);
+    if (this.current === "closed") {
+      if (this.strategy.record(failed, slow) && this.canOpen()) this.transition("open");
+    } else if (this.current === "half_open") {
+      if (this.probesInFlight > 0) this.probesInFlight--;
+      // A slow probe says the endpoint is still in trouble, as a failed one does.
+      if (failed || slow) this.transition("open");
+      else if (++this.probeSuccesses >= this.config.successThreshold) this.transition("closed");
+    }
+  }
+
+  /** The lazy open -> half-open change. */
+  private refresh(): void {
+    if (this.current === "open" && this.clock.now() - this.openedAt >= this.config.openDurationMs) {
+      this.transition("half_open");
+    }
+  }
+
+  private transition(to: BreakerState): void {
+    const from = this.current;
+    const at = this.clock.now();
+    this.current = to;
+    if (to === "open") this.openedAt = at;
+    this.probesInFlight = 0;
+    this.probeSuccesses = 0;
+    if (to === "closed") this.strategy.reset();
+    // A copy, so a listener may unsubscribe itself while being called.
+    for (const listener of this.listeners.slice()) listener({ from, to, at });
+  }
+}

@@ -1,0 +1,50 @@
+import { type Endpoint, HealthStatus } from "../gen/switchboard/v1/types.js";
+
+export type EndpointHealth = "SERVING" | "NOT_SERVING" | "DRAINING";
+
+/** One endpoint of a mesh service, as the client knows it. */
+export interface MeshEndpoint {
+  /** "host:port" (IPv6 in brackets). */
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly zone: string;
+  readonly weight: number;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly health: EndpointHealth;
+}
+
+function healthOf(h: HealthStatus): EndpointHealth {
+  switch (h) {
+    case HealthStatus.HEALTH_STATUS_NOT_SERVING:
+      return "NOT_SERVING";
+    case HealthStatus.HEALTH_STATUS_DRAINING:
+      return "DRAINING";
+    default:
+      return "SERVING";
+  }
+}
+
+/** Converts a wire endpoint; undefined when it cannot be used (no host or port). */
+export function endpointFromProto(e: Endpoint): MeshEndpoint | undefined {
+  if (!e.host || !e.port || e.port > 65535) return undefined;
+  const host = e.host.startsWith("[") ? e.host.slice(1, -1) : e.host;
+  const id = e.id || (host.includes(":") ? `[${host}]:${e.port}` : `${host}:${e.port}`);
+  return {
+    id,
+    host,
+    port: e.port,
+    zone: e.zone,
+    weight: e.weight > 0 ? e.weight : 1,
+    metadata: e.metadata ?? {},
+    health: e.adminDrained ? "DRAINING" : healthOf(e.health),
+  };
+}
+
+export function sameEndpoint(a: MeshEndpoint, b: MeshEndpoint): boolean {
+  if (a.host !== b.host || a.port !== b.port || a.zone !== b.zone) return false;
+  if (a.weight !== b.weight || a.health !== b.health) return false;
+  const ak = Object.keys(a.metadata);
+  if (ak.length !== Object.keys(b.metadata).length) return false;
+  return ak.every((k) => a.metadata[k] === b.metadata[k]);
+}

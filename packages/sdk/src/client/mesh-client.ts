@@ -1,0 +1,230 @@
+import type { Logger } from "pino";
+import { CallStatsTable } from "../stats/call-stats-table.js";
+import type { WatchResponse } from "../gen/switchboard/v1/discovery.js";
+import { registerWithGrpc } from "../grpc/register.js";
+import { ClientMetrics } from "../metrics/client-metrics.js";
+import { SDK_VERSION } from "../version.js";
+import { DiscoveryConnection } from "./discovery-connection.js";
+import { type CallOptionsLike, DynamicCaller, type UnaryMethod } from "./dynamic-call.js";
+import type { MeshEndpoint } from "./endpoint.js";
+import { type MeshHandle, registerMesh, unregisterMesh } from "./mesh-registry.js";
+import { type MeshClientOptions, type ResolvedMeshClientOptions, resolveMeshClientOptions } from "./options.js";
+import { readSnapshotFile } from "./snapshot-file.js";
+import { SnapshotWriter } from "./snapshot-writer.js";
+import { type MeshStats, serviceStats } from "./stats.js";
+import { ServiceRuntime } from "./service-runtime.js";
+import { applyResponse } from "./apply-response.js";
+
+/** The process's connection to the control plane, shared by every `mesh:` channel. */
+export interface MeshClient {
+  readonly clientId: string;
+  readonly name: string;
+  /** True while the Discovery stream is up. */
+  readonly connected: boolean;
+  /**
+   * Calls a unary method of a mesh service without a generated client: pass a generated method
+   * definition (typed) or a "/package.Service/Method" path with a Buffer request.
+   */
+  call<Req, Res>(service: string, method: UnaryMethod<Req, Res>, request: Req, options?: CallOptionsLike): Promise<Res>;
+  /** The endpoints the client routes to for `service` (subscribing on first use). */
+  endpoints(service: string): readonly MeshEndpoint[];
+  /** Resolves once the control plane (or the snapshot file) has given a state for `service`. */
+  waitForService(service: string, options?: { timeoutMs?: number }): Promise<void>;
+  /** Per service and method: requests, successes, errors by code, success rate, P50/P95/P99, retries, breaker state; per endpoint too. */
+  stats(): MeshStats;
+  close(): Promise<void>;
+}
+
+class MeshClientImpl implements MeshClient, MeshHandle {
+  readonly clientId: string;
+  readonly name: string;
+  private readonly runtimes = new Map<string, ServiceRuntime>();
+  private readonly connection: DiscoveryConnection;
+  private readonly metrics: ClientMetrics;
+  private readonly stats_ = new CallStatsTable();
+  private readonly caller: DynamicCaller;
+  private readonly logger: Logger;
+  private readonly snapshots: SnapshotWriter | undefined;
+  private epoch = "";
+  private lastUpdateAt: number | undefined;
+  private lastFailure: string | undefined;
+  private everConnected = false;
+  private closed = false;
+
+  constructor(private readonly options: ResolvedMeshClientOptions) {
+    this.clientId = options.clientId;
+    this.name = options.name;
+    this.logger = options.logger.child({ component: "mesh-client", mesh: options.name });
+    this.metrics = new ClientMetrics(options.registry, () => this.lastUpdateAt);
+    this.caller = new DynamicCaller(options.name, options.channelCredentials);
+    this.snapshots = options.snapshotFile
+      ? new SnapshotWriter(options.snapshotFile, this.logger, () => this.snapshotState())
+      : undefined;
+    this.connection = new DiscoveryConnection({
+      addresses: options.controlPlane,
+      credentials: options.controlPlaneCredentials,
+      channelOptions: options.controlPlaneChannelOptions,
+      token: options.token,
+      backoff: { initialMs: options.reconnectInitialBackoffMs, maxMs: options.reconnectMaxBackoffMs, multiplier: 2 },
+      logger: this.logger,
+      hello: () => ({
+        clientId: this.clientId,
+        zone: options.zone,
+        sdkVersion: SDK_VERSION,
+        epoch: this.epoch,
+        knownVersions: this.knownVersions(),
+      }),
+      onResponse: (r) => this.onResponse(r),
+      onConnectedChange: (up) => this.onConnectedChange(up),
+    });
+  }
+
+  get connected(): boolean {
+    return this.connection.isConnected;
+  }
+
+  start(): void {
+    if (this.options.snapshotFile) this.loadSnapshotFile(this.options.snapshotFile);
+    this.connection.start();
+  }
+
+  acquire(service: string): ServiceRuntime {
+    let runtime = this.runtimes.get(service);
+    if (runtime) return runtime;
+    if (this.closed) throw new Error(`mesh client "${this.name}" is closed`);
+    runtime = this.newRuntime(service);
+    this.connection.send({ kind: { $case: "subscribe", subscribe: { service, knownVersion: 0 } } });
+    return runtime;
+  }
+
+  unreachableReason(): string | undefined {
+    if (this.connection.isConnected || !this.lastFailure) return undefined;
+    return `control plane ${this.connection.address} unreachable (${this.lastFailure})`;
+  }
+
+  call<Req, Res>(service: string, method: UnaryMethod<Req, Res>, request: Req, options?: CallOptionsLike) {
+    return this.caller.call(service, method, request, options);
+  }
+
+  endpoints(service: string): readonly MeshEndpoint[] {
+    return this.acquire(service).view.endpoints;
+  }
+
+  waitForService(service: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    const runtime = this.acquire(service);
+    if (runtime.view.initialized) return Promise.resolve();
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`no state for ${service} after ${timeoutMs} ms (${this.unreachableReason() ?? "waiting"})`));
+      }, timeoutMs);
+      const off = runtime.onChange(() => {
+        if (!runtime.view.initialized) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  stats(): MeshStats {
+    const methods = this.stats_.snapshot();
+    const services: Record<string, ReturnType<typeof serviceStats>> = {};
+    for (const [name, runtime] of this.runtimes) services[name] = serviceStats(runtime, methods[name] ?? {});
+    return {
+      connected: this.connection.isConnected,
+      controlPlane: this.connection.address,
+      lastUpdateAgeMs: this.lastUpdateAt === undefined ? undefined : Date.now() - this.lastUpdateAt,
+      services,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    unregisterMesh(this);
+    this.connection.close();
+    this.caller.close();
+    this.snapshots?.flush();
+    for (const runtime of this.runtimes.values()) runtime.close();
+  }
+
+  private newRuntime(service: string): ServiceRuntime {
+    const o = this.options;
+    const runtime = new ServiceRuntime(service, {
+      clock: o.clock,
+      random: o.random,
+      metrics: this.metrics,
+      logger: this.logger,
+      stats: this.stats_,
+      localZone: o.zone,
+    });
+    this.runtimes.set(service, runtime);
+    return runtime;
+  }
+
+  private knownVersions(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [service, runtime] of this.runtimes) {
+      const v = runtime.view;
+      out[service] = v.initialized && v.epoch === this.epoch ? v.version : 0;
+    }
+    return out;
+  }
+
+  private onResponse(response: WatchResponse): void {
+    this.lastUpdateAt = Date.now();
+    if (response.epoch) this.epoch = response.epoch;
+    const reply = applyResponse(response, (s) => this.runtimes.get(s), this.logger);
+    if (reply.nack) this.metrics.nacks.labels(reply.service).inc();
+    for (const message of reply.messages) this.connection.send(message);
+    if (reply.changed) this.snapshots?.schedule();
+  }
+
+  private onConnectedChange(up: boolean): void {
+    this.metrics.connected.set(up ? 1 : 0);
+    if (up) {
+      this.everConnected = true;
+      this.lastFailure = undefined;
+      this.logger.info({ controlPlane: this.connection.address }, "connected to the control plane");
+      return;
+    }
+    this.lastFailure = this.everConnected ? "connection lost" : "no connection yet";
+    // Resolvers waiting for a first state report the control plane as unreachable now.
+    for (const runtime of this.runtimes.values()) if (!runtime.view.initialized) runtime.poke();
+  }
+
+  private loadSnapshotFile(path: string): void {
+    try {
+      const loaded = readSnapshotFile(path);
+      if (!loaded) return;
+      this.epoch = loaded.epoch;
+      for (const snapshot of loaded.services) {
+        const runtime = this.runtimes.get(snapshot.service) ?? this.newRuntime(snapshot.service);
+        runtime.applied(runtime.view.applySnapshot(snapshot, loaded.epoch));
+      }
+      this.logger.info({ path, services: loaded.services.length }, "started from the snapshot file");
+    } catch (e) {
+      this.logger.warn({ path, err: e }, "snapshot file unreadable; starting without it");
+    }
+  }
+
+  private snapshotState() {
+    const services = [...this.runtimes.values()].filter((r) => r.view.initialized).map((r) => r.view.toSnapshot());
+    return { epoch: this.epoch, services };
+  }
+}
+
+/**
+ * Connects this process to the Switchboard control plane. Every grpc-js channel to a
+ * `mesh:///<service>` target then resolves, balances, breaks circuits, retries, applies deadlines
+ * and rate limits through it. Create one per process, before the first mesh channel.
+ */
+export function createMeshClient(options: MeshClientOptions = {}): MeshClient {
+  registerWithGrpc();
+  const mesh = new MeshClientImpl(resolveMeshClientOptions(options));
+  registerMesh(mesh);
+  mesh.start();
+  return mesh;
+}

@@ -1,0 +1,114 @@
+import { hostname } from "node:os";
+import { type ChannelCredentials, type ChannelOptions, credentials } from "@grpc/grpc-js";
+import pino, { type Logger } from "pino";
+import type { Registry } from "prom-client";
+import { type Clock, monotonicClock } from "../clock.js";
+
+export interface MeshClientOptions {
+  /**
+   * Control-plane address ("host:port"), or several replicas (tried in turn on reconnect).
+   * Default: `SWITCHBOARD_CONTROL_PLANE` (comma-separated), else "127.0.0.1:7400".
+   */
+  readonly controlPlane?: string | readonly string[];
+  /** Credentials for the control-plane connection. Default: insecure (plaintext). */
+  readonly controlPlaneCredentials?: ChannelCredentials;
+  /** Extra grpc-js options for the control-plane connection. */
+  readonly controlPlaneChannelOptions?: ChannelOptions;
+  /** Bearer token for Discovery. Default: `SWITCHBOARD_DISCOVERY_TOKEN`, else none. */
+  readonly token?: string;
+  /** Identity shown in Admin.ListSubscribers. Default: "<hostname>-<pid>-<random>". */
+  readonly clientId?: string;
+  /** This process's zone, for zone-aware balancing. Default: `SWITCHBOARD_ZONE`, else "". */
+  readonly zone?: string;
+  /**
+   * Name for `mesh://<name>/<service>` targets. `mesh:///<service>` uses the oldest open mesh
+   * client. Default: "default".
+   */
+  readonly name?: string;
+  /**
+   * Credentials for the data path of `call()` (generated clients bring their own).
+   * Default: insecure.
+   */
+  readonly channelCredentials?: ChannelCredentials;
+  /** prom-client registry for `switchboard_client_*` series. Default: the global registry. */
+  readonly registry?: Registry;
+  /** Default: pino at `SWITCHBOARD_LOG_LEVEL` (else "info") on stderr. */
+  readonly logger?: Logger;
+  /**
+   * File the client writes the last state of every service to on each update, and reads at
+   * cold start, so it can route before the control plane answers. Default: none.
+   */
+  readonly snapshotFile?: string;
+  /** First reconnect delay cap, ms (full jitter). Default 100. */
+  readonly reconnectInitialBackoffMs?: number;
+  /** Largest reconnect delay, ms. Default 5000. */
+  readonly reconnectMaxBackoffMs?: number;
+  /** For tests. Default: a monotonic high-resolution clock. */
+  readonly clock?: Clock;
+  /** For tests. Default: Math.random. */
+  readonly random?: () => number;
+}
+
+export interface ResolvedMeshClientOptions {
+  readonly controlPlane: readonly string[];
+  readonly controlPlaneCredentials: ChannelCredentials;
+  readonly controlPlaneChannelOptions: ChannelOptions;
+  readonly token: string | undefined;
+  readonly clientId: string;
+  readonly zone: string;
+  readonly name: string;
+  readonly channelCredentials: ChannelCredentials;
+  readonly registry: Registry | undefined;
+  readonly logger: Logger;
+  readonly snapshotFile: string | undefined;
+  readonly reconnectInitialBackoffMs: number;
+  readonly reconnectMaxBackoffMs: number;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+const ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
+function positive(value: number | undefined, fallback: number, field: string): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`createMeshClient: ${field} must be > 0 (got ${v})`);
+  return v;
+}
+
+/** Applies defaults and checks every option; throws a RangeError naming the bad one. */
+export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMeshClientOptions {
+  const env = process.env;
+  const raw = o.controlPlane ?? (env.SWITCHBOARD_CONTROL_PLANE || "127.0.0.1:7400");
+  const controlPlane = (typeof raw === "string" ? raw.split(",") : [...raw]).map((a) => a.trim()).filter(Boolean);
+  if (controlPlane.length === 0) throw new RangeError("createMeshClient: controlPlane needs at least one address");
+  for (const address of controlPlane) {
+    if (!ADDRESS_RE.test(address)) {
+      throw new RangeError(`createMeshClient: controlPlane "${address}" is not "host:port"`);
+    }
+  }
+  const initial = positive(o.reconnectInitialBackoffMs, 100, "reconnectInitialBackoffMs");
+  const max = positive(o.reconnectMaxBackoffMs, 5000, "reconnectMaxBackoffMs");
+  if (max < initial) throw new RangeError("createMeshClient: reconnectMaxBackoffMs must be >= reconnectInitialBackoffMs");
+  return {
+    controlPlane,
+    controlPlaneCredentials: o.controlPlaneCredentials ?? credentials.createInsecure(),
+    controlPlaneChannelOptions: {
+      "grpc.keepalive_time_ms": 10_000,
+      "grpc.keepalive_timeout_ms": 5_000,
+      "grpc.keepalive_permit_without_calls": 1,
+      ...o.controlPlaneChannelOptions,
+    },
+    token: o.token ?? (env.SWITCHBOARD_DISCOVERY_TOKEN || undefined),
+    clientId: o.clientId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    zone: o.zone ?? env.SWITCHBOARD_ZONE ?? "",
+    name: o.name ?? "default",
+    channelCredentials: o.channelCredentials ?? credentials.createInsecure(),
+    registry: o.registry,
+    logger: o.logger ?? pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, pino.destination(2)),
+    snapshotFile: o.snapshotFile,
+    reconnectInitialBackoffMs: initial,
+    reconnectMaxBackoffMs: max,
+    clock: o.clock ?? monotonicClock,
+    random: o.random ?? Math.random,
+  };
+}

@@ -1,0 +1,174 @@
+import type { Logger } from "pino";
+import type { Clock } from "../clock.js";
+import type { ClientMetrics } from "../metrics/client-metrics.js";
+import { policyForMethod } from "../policy/method.js";
+import type { MethodPolicyView } from "../policy/types.js";
+import { CallStats } from "../stats/call-stats.js";
+import type { CallStatsTable } from "../stats/call-stats-table.js";
+import type { MeshEndpoint } from "./endpoint.js";
+import { MethodRecord } from "./method-record.js";
+import type { ApplyOutcome } from "./service-view.js";
+import { ServiceView } from "./service-view.js";
+import { TrafficState } from "./traffic-state.js";
+
+export interface RuntimeDeps {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly metrics: ClientMetrics;
+  readonly logger: Logger;
+  readonly stats: CallStatsTable;
+  /** The client's own zone ("" for none). */
+  readonly localZone: string;
+}
+
+/** Per-call-path data, rebuilt when the policy changes. */
+export interface MethodEntry {
+  readonly record: MethodRecord;
+  readonly policy: MethodPolicyView;
+}
+
+/**
+ * One mesh service inside one client process: the control plane's view of it, the traffic
+ * machinery every channel to it shares, its stats, and the channels listening for changes.
+ */
+export class ServiceRuntime {
+  readonly view: ServiceView;
+  readonly traffic: TrafficState;
+  /** Attempts per endpoint (each try, retries included), for stats(). */
+  readonly endpointStats = new Map<string, CallStats>();
+  private readonly listeners = new Set<() => void>();
+  private readonly methods = new Map<string, MethodEntry>();
+  private readonly byAddress = new Map<string, MeshEndpoint>();
+  private readonly ejectionTimers = new Map<string, NodeJS.Timeout>();
+  private notifyScheduled = false;
+  private failure: string | undefined;
+
+  constructor(
+    readonly service: string,
+    readonly deps: RuntimeDeps,
+  ) {
+    this.view = new ServiceView(service);
+    this.traffic = new TrafficState(service, deps.clock, deps.metrics, this.view.policy, (key, ejected) =>
+      this.onEjectionChange(key, ejected),
+    );
+  }
+
+  /** Called by channels (resolvers, balancers) to hear about endpoint, policy and ejection changes. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The endpoint at "host:port" as grpc-js prints subchannel addresses. */
+  endpointAt(address: string): MeshEndpoint | undefined {
+    return this.byAddress.get(address);
+  }
+
+  /** Per-path stats and policy; looked up once per call. */
+  method(path: string): MethodEntry {
+    let entry = this.methods.get(path);
+    if (!entry) {
+      const name = path.startsWith("/") ? path.slice(1) : path;
+      const stats = this.deps.stats.forMethod(this.service, name);
+      entry = {
+        record: new MethodRecord(this.service, name, stats, this.deps.metrics),
+        policy: policyForMethod(this.view.policy, path),
+      };
+      this.methods.set(path, entry);
+    }
+    return entry;
+  }
+
+  /** Records one attempt's end against its endpoint. */
+  recordAttempt(key: string, code: number, latencyMs: number): void {
+    this.traffic.outlier?.record(key, code, latencyMs);
+    let stats = this.endpointStats.get(key);
+    if (!stats) {
+      stats = new CallStats();
+      this.endpointStats.set(key, stats);
+    }
+    stats.record(code, latencyMs);
+  }
+
+  /** After the mesh client applied a response to `view`. */
+  applied(outcome: ApplyOutcome): void {
+    if (outcome.policyChanged) {
+      this.traffic.applyPolicy(this.view.policy);
+      for (const [path, entry] of this.methods) {
+        this.methods.set(path, { record: entry.record, policy: policyForMethod(this.view.policy, path) });
+      }
+    }
+    if (outcome.endpointsChanged) this.indexEndpoints();
+    if (outcome.endpointsChanged || outcome.policyChanged) this.notify();
+  }
+
+  /** Wakes listeners without a state change (e.g. the control plane became unreachable). */
+  poke(): void {
+    this.notify();
+  }
+
+  /** The control plane refused the subscription; channels waiting for a first state fail with it. */
+  subscriptionFailed(reason: string): void {
+    this.failure = reason;
+    this.notify();
+  }
+
+  /** Why the subscription failed, if the control plane refused it. */
+  get subscriptionFailure(): string | undefined {
+    return this.failure;
+  }
+
+  close(): void {
+    for (const timer of this.ejectionTimers.values()) clearTimeout(timer);
+    this.ejectionTimers.clear();
+    this.listeners.clear();
+  }
+
+  private indexEndpoints(): void {
+    this.byAddress.clear();
+    const counts = { SERVING: 0, NOT_SERVING: 0, DRAINING: 0 };
+    for (const e of this.view.endpoints) {
+      this.byAddress.set(e.id, e);
+      counts[e.health]++;
+    }
+    const keys = this.view.endpoints.map((e) => e.id);
+    this.traffic.setEndpoints(keys);
+    for (const key of this.endpointStats.keys()) if (!this.byAddress.has(key)) this.endpointStats.delete(key);
+    for (const [health, n] of Object.entries(counts)) {
+      this.deps.metrics.endpoints.labels(this.service, health).set(n);
+    }
+  }
+
+  /**
+   * An ejected endpoint comes back half-open when its breaker's open duration ends, which the
+   * breaker only notices when asked; a timer asks, so the balancers rebuild their pickers then.
+   */
+  private onEjectionChange(key: string, ejected: boolean): void {
+    const previous = this.ejectionTimers.get(key);
+    if (previous) clearTimeout(previous);
+    this.ejectionTimers.delete(key);
+    if (ejected) {
+      const delay = this.traffic.outlier?.retryAfterMs(key) ?? 0;
+      const timer = setTimeout(() => {
+        this.ejectionTimers.delete(key);
+        this.notify();
+      }, delay + 1);
+      timer.unref();
+      this.ejectionTimers.set(key, timer);
+      this.deps.logger.warn({ service: this.service, endpoint: key, retryAfterMs: delay }, "endpoint ejected");
+    } else {
+      this.deps.logger.info({ service: this.service, endpoint: key }, "endpoint returned to rotation");
+    }
+    this.notify();
+  }
+
+  /** Listeners run on the next tick: changes often come in bursts (a response, an ejection). */
+  private notify(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    process.nextTick(() => {
+      this.notifyScheduled = false;
+      for (const listener of [...this.listeners]) listener();
+    });
+  }
+}

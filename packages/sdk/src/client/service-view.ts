@@ -1,0 +1,159 @@
+import type { ServiceDelta, ServiceSnapshot } from "../gen/switchboard/v1/discovery.js";
+import type { Policy } from "../gen/switchboard/v1/policy.js";
+import { HealthStatus, RemovalReason } from "../gen/switchboard/v1/types.js";
+import type { ResolvedPolicy } from "../policy/types.js";
+import { DEFAULT_POLICY, validatePolicy } from "../policy/validate.js";
+import { endpointFromProto, type MeshEndpoint, sameEndpoint } from "./endpoint.js";
+
+const HEALTH_TO_PROTO = {
+  SERVING: HealthStatus.HEALTH_STATUS_SERVING,
+  NOT_SERVING: HealthStatus.HEALTH_STATUS_NOT_SERVING,
+  DRAINING: HealthStatus.HEALTH_STATUS_DRAINING,
+} as const;
+
+/** What applying one response did. `rejected` carries the NACK reason. */
+export interface ApplyOutcome {
+  readonly rejected: string | undefined;
+  readonly endpointsChanged: boolean;
+  readonly policyChanged: boolean;
+}
+
+/**
+ * The client's view of one service: what the control plane says (`truth`) and what the client
+ * routes on (`endpoints`). They differ only under static stability: an update that would leave
+ * the service with no endpoints is not applied unless an operator removed them, so a control
+ * plane or store failure cannot take every endpoint away from running clients.
+ */
+export class ServiceView {
+  epoch = "";
+  version = 0;
+  /** True once a snapshot (from the control plane or a snapshot file) was applied. */
+  initialized = false;
+  private truth = new Map<string, MeshEndpoint>();
+  private effective: readonly MeshEndpoint[] = [];
+  private resolved: ResolvedPolicy = DEFAULT_POLICY;
+  private raw: Policy | undefined;
+  private holdingStale = false;
+
+  constructor(readonly service: string) {}
+
+  get endpoints(): readonly MeshEndpoint[] {
+    return this.effective;
+  }
+
+  get policy(): ResolvedPolicy {
+    return this.resolved;
+  }
+
+  get rawPolicy(): Policy | undefined {
+    return this.raw;
+  }
+
+  /** True while the client keeps endpoints the control plane no longer lists. */
+  get stale(): boolean {
+    return this.holdingStale;
+  }
+
+  /** The state routed on, as a snapshot (for the snapshot file). */
+  toSnapshot(): ServiceSnapshot {
+    return {
+      service: this.service,
+      version: this.version,
+      endpoints: this.effective.map((e) => ({
+        id: e.id,
+        host: e.host,
+        port: e.port,
+        zone: e.zone,
+        weight: e.weight,
+        metadata: { ...e.metadata },
+        health: HEALTH_TO_PROTO[e.health],
+        adminDrained: false,
+      })),
+      policy: this.raw,
+      emptiedByAdmin: false,
+    };
+  }
+
+  applySnapshot(s: ServiceSnapshot, epoch: string): ApplyOutcome {
+    const next = new Map<string, MeshEndpoint>();
+    for (const wire of s.endpoints) {
+      const e = endpointFromProto(wire);
+      if (e) next.set(e.id, e);
+    }
+    const policy = this.applyPolicy(s.policy, true);
+    this.epoch = epoch;
+    this.version = s.version;
+    this.initialized = true;
+    const endpoints = this.replaceTruth(next, s.emptiedByAdmin);
+    return { rejected: policy.rejected ?? endpoints.rejected, ...this.changes(endpoints, policy) };
+  }
+
+  /** Applies a delta; the caller checked `from_version` against `version`. */
+  applyDelta(d: ServiceDelta): ApplyOutcome {
+    const next = new Map(this.truth);
+    // "Emptied by an operator" only when every endpoint this delta removed was removed by one.
+    let removed = 0;
+    let removedByAdmin = 0;
+    for (const r of d.removed) {
+      if (!next.delete(r.id)) continue;
+      removed++;
+      if (r.reason === RemovalReason.REMOVAL_REASON_ADMIN_REMOVED) removedByAdmin++;
+    }
+    for (const wire of d.upserted) {
+      const e = endpointFromProto(wire);
+      if (e) next.set(e.id, e);
+    }
+    const policy = d.policyUpdate
+      ? this.applyPolicy(d.policyUpdate.policy, true)
+      : { rejected: undefined, changed: false };
+    this.version = d.version;
+    const endpoints = this.replaceTruth(next, removed > 0 && removed === removedByAdmin);
+    return { rejected: policy.rejected ?? endpoints.rejected, ...this.changes(endpoints, policy) };
+  }
+
+  private changes(e: { changed: boolean }, p: { changed: boolean }) {
+    return { endpointsChanged: e.changed, policyChanged: p.changed };
+  }
+
+  private applyPolicy(
+    policy: Policy | undefined,
+    present: boolean,
+  ): { rejected: string | undefined; changed: boolean } {
+    if (!present) return { rejected: undefined, changed: false };
+    const result = validatePolicy(policy);
+    if (!result.ok) {
+      return {
+        rejected: `invalid policy for ${this.service}: ${result.error.field}: ${result.error.message}; keeping the last good policy`,
+        changed: false,
+      };
+    }
+    this.raw = policy;
+    this.resolved = result.value;
+    return { rejected: undefined, changed: true };
+  }
+
+  private replaceTruth(
+    next: Map<string, MeshEndpoint>,
+    emptiedByAdmin: boolean,
+  ): { rejected: string | undefined; changed: boolean } {
+    this.truth = next;
+    if (next.size === 0 && this.effective.length > 0 && !emptiedByAdmin) {
+      const kept = this.effective.length;
+      this.holdingStale = true;
+      return {
+        rejected: `update would remove every endpoint of ${this.service}; keeping the last ${kept} until the control plane lists endpoints again or an operator removes them`,
+        changed: false,
+      };
+    }
+    this.holdingStale = false;
+    const list = [...next.values()];
+    const changed = list.length !== this.effective.length || list.some((e, i) => !sameAt(this.effective, i, e));
+    this.effective = list;
+    return { rejected: undefined, changed };
+  }
+}
+
+function sameAt(list: readonly MeshEndpoint[], i: number, e: MeshEndpoint): boolean {
+  const other = list[i];
+  return other !== undefined && other.id === e.id && sameEndpoint(other, e);
+}

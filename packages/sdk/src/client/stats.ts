@@ -1,0 +1,86 @@
+import type { BreakerState } from "../breaker/circuit-breaker.js";
+import type { CallStatsSnapshot } from "../stats/call-stats.js";
+import type { EndpointHealth } from "./endpoint.js";
+import type { ServiceRuntime } from "./service-runtime.js";
+
+/** A method's stats, with the state of the breaker that guards it. */
+export interface MethodStats extends CallStatsSnapshot {
+  /** "disabled" when the policy has no breaker for this method. */
+  readonly breakerState: BreakerState | "disabled";
+}
+
+export interface EndpointStats {
+  readonly id: string;
+  readonly zone: string;
+  readonly weight: number;
+  readonly health: EndpointHealth;
+  /** Out of rotation by outlier detection (open or half-open breaker). */
+  readonly ejected: boolean;
+  readonly inFlight: number;
+  /** peak-EWMA latency, ms (0 before the first answer). */
+  readonly latencyEwmaMs: number;
+  /** Attempts sent to this endpoint (retries included), by outcome. */
+  readonly attempts: CallStatsSnapshot;
+}
+
+export interface ServiceStats {
+  readonly version: number;
+  /** True while the client keeps endpoints the control plane no longer lists (static stability). */
+  readonly stale: boolean;
+  readonly loadBalancing: string;
+  readonly breakers: Readonly<Record<string, BreakerState>>;
+  readonly retryBudgetAvailable: number;
+  readonly endpoints: readonly EndpointStats[];
+  /** By "package.Service/Method". */
+  readonly methods: Readonly<Record<string, MethodStats>>;
+}
+
+export interface MeshStats {
+  readonly connected: boolean;
+  /** The control-plane replica in use. */
+  readonly controlPlane: string;
+  /** ms since the last update from the control plane; undefined before the first. */
+  readonly lastUpdateAgeMs: number | undefined;
+  readonly services: Readonly<Record<string, ServiceStats>>;
+}
+
+const EMPTY_ATTEMPTS: CallStatsSnapshot = {
+  requests: 0,
+  successes: 0,
+  errorsByCode: {},
+  successRate: 1,
+  latencyMs: { p50: 0, p95: 0, p99: 0 },
+  retries: 0,
+};
+
+export function serviceStats(runtime: ServiceRuntime, methodSnapshots: Record<string, CallStatsSnapshot>): ServiceStats {
+  const traffic = runtime.traffic;
+  const breakers = traffic.breakerStates();
+  const methods: Record<string, MethodStats> = {};
+  for (const [method, snapshot] of Object.entries(methodSnapshots)) {
+    const policy = runtime.method(`/${method}`).policy;
+    const breakerState = policy.circuitBreaker ? (breakers[policy.breakerScope] ?? "closed") : "disabled";
+    methods[method] = { ...snapshot, breakerState };
+  }
+  return {
+    version: runtime.view.version,
+    stale: runtime.view.stale,
+    loadBalancing: runtime.view.policy.loadBalancing.algorithm,
+    breakers,
+    retryBudgetAvailable: traffic.budget.available,
+    endpoints: runtime.view.endpoints.map((e) => {
+      const load = traffic.loads.get(e.id);
+      return {
+        id: e.id,
+        zone: e.zone,
+        weight: e.weight,
+        health: e.health,
+        ejected: traffic.outlier?.isEjected(e.id) ?? false,
+        inFlight: load?.inFlight ?? 0,
+        latencyEwmaMs: load?.latencyMs() ?? 0,
+        attempts: runtime.endpointStats.get(e.id)?.snapshot() ?? EMPTY_ATTEMPTS,
+      };
+    }),
+    methods,
+  };
+}

@@ -1,0 +1,137 @@
+import { EndpointLoad } from "../balancer/endpoint-load.js";
+import { type BreakerState, CircuitBreaker } from "../breaker/circuit-breaker.js";
+import { OutlierDetector } from "../breaker/outlier-detector.js";
+import type { Clock } from "../clock.js";
+import type { ClientMetrics } from "../metrics/client-metrics.js";
+import { POLICY_LIMITS } from "../policy/defaults.js";
+import type {
+  ResolvedBreakerConfig,
+  ResolvedPolicy,
+  ResolvedRateLimit,
+  ResolvedRetryBudget,
+} from "../policy/types.js";
+import { TokenBucket } from "../ratelimit/token-bucket.js";
+import { RetryBudget } from "../retry/retry-budget.js";
+
+const STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+const DEFAULT_BUDGET: ResolvedRetryBudget = {
+  ratio: POLICY_LIMITS.retryBudget.ratio.default,
+  minRetriesPerSecond: POLICY_LIMITS.retryBudget.minRetriesPerSecond.default,
+  windowMs: POLICY_LIMITS.retryBudget.windowMs.default,
+};
+
+/**
+ * The live traffic machinery of one service in one client process: per-endpoint load figures,
+ * outlier ejection, breakers and token buckets per scope, and the retry budget. Shared by every
+ * channel to the service. A policy change reconfigures all of it in place (state kept).
+ */
+export class TrafficState {
+  readonly loads = new Map<string, EndpointLoad>();
+  outlier: OutlierDetector | undefined;
+  readonly budget: RetryBudget;
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private decayMs: number;
+
+  constructor(
+    private readonly service: string,
+    private readonly clock: Clock,
+    private readonly metrics: ClientMetrics,
+    policy: ResolvedPolicy,
+    private readonly onEjectionChange: (key: string, ejected: boolean) => void,
+  ) {
+    this.decayMs = policy.loadBalancing.ewmaDecayMs;
+    this.budget = new RetryBudget(policy.retry?.budget ?? DEFAULT_BUDGET, clock);
+    this.applyPolicy(policy);
+  }
+
+  load(key: string): EndpointLoad {
+    let load = this.loads.get(key);
+    if (!load) {
+      load = new EndpointLoad(this.clock, this.decayMs);
+      this.loads.set(key, load);
+    }
+    return load;
+  }
+
+  setEndpoints(keys: readonly string[]): void {
+    const keep = new Set(keys);
+    for (const key of this.loads.keys()) if (!keep.has(key)) this.loads.delete(key);
+    this.outlier?.setEndpoints(keys);
+    this.metrics.ejected.labels(this.service).set(this.outlier?.ejectedCount ?? 0);
+  }
+
+  breaker(scope: string, config: ResolvedBreakerConfig): CircuitBreaker {
+    let breaker = this.breakers.get(scope);
+    if (!breaker) {
+      breaker = new CircuitBreaker(config, this.clock);
+      const gauge = this.metrics.breakerState.labels(this.service, scope);
+      gauge.set(0);
+      breaker.onStateChange(({ to }) => gauge.set(STATE_VALUE[to]));
+      this.breakers.set(scope, breaker);
+    }
+    return breaker;
+  }
+
+  bucket(scope: string, config: ResolvedRateLimit): TokenBucket {
+    let bucket = this.buckets.get(scope);
+    if (!bucket) {
+      bucket = new TokenBucket(config, this.clock);
+      this.buckets.set(scope, bucket);
+    }
+    return bucket;
+  }
+
+  /** Breaker states by scope ("*" = the service), for stats(). */
+  breakerStates(): Record<string, BreakerState> {
+    const out: Record<string, BreakerState> = {};
+    for (const [scope, breaker] of this.breakers) out[scope] = breaker.state;
+    return out;
+  }
+
+  applyPolicy(policy: ResolvedPolicy): void {
+    this.decayMs = policy.loadBalancing.ewmaDecayMs;
+    for (const load of this.loads.values()) load.setDecayMs(this.decayMs);
+    this.budget.updateConfig(policy.retry?.budget ?? DEFAULT_BUDGET);
+    this.applyOutlier(policy);
+    for (const [scope, breaker] of this.breakers) {
+      const config = scope === "*" ? policy.circuitBreaker : policy.methods.get(scope)?.circuitBreaker;
+      if (config) breaker.updateConfig(config);
+      else {
+        this.breakers.delete(scope);
+        this.metrics.breakerState.remove(this.service, scope);
+      }
+    }
+    for (const [scope, bucket] of this.buckets) {
+      const config = scope === "*" ? policy.rateLimit : policy.methods.get(scope)?.rateLimit;
+      if (config) bucket.updateConfig(config);
+      else this.buckets.delete(scope);
+    }
+  }
+
+  private applyOutlier(policy: ResolvedPolicy): void {
+    const config = policy.outlierDetection;
+    if (!config) {
+      if (this.outlier) {
+        const ejected = this.outlier.ejectedKeys();
+        this.outlier = undefined;
+        for (const key of ejected) this.onEjectionChange(key, false);
+        this.metrics.ejected.labels(this.service).set(0);
+      }
+      return;
+    }
+    if (this.outlier) {
+      this.outlier.updateConfig(config);
+      return;
+    }
+    const outlier = new OutlierDetector(config, this.clock);
+    outlier.setEndpoints(this.loads.keys());
+    outlier.onEjection(({ key, kind }) => {
+      if (kind === "ejected") this.metrics.ejections.labels(this.service).inc();
+      this.metrics.ejected.labels(this.service).set(outlier.ejectedCount);
+      this.onEjectionChange(key, kind === "ejected");
+    });
+    this.outlier = outlier;
+  }
+}

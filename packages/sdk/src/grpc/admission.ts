@@ -1,0 +1,108 @@
+import { type experimental, Metadata, status } from "@grpc/grpc-js";
+import type { ServiceRuntime } from "../client/service-runtime.js";
+import type { MethodPolicyView } from "../policy/types.js";
+import { CALL_CONTEXT, type CallContext } from "./call-context.js";
+import { localStatus, OutcomeFilterFactory, RejectFilterFactory } from "./outcome-filter.js";
+
+type CallConfig = ReturnType<experimental.ConfigSelector["invoke"]>;
+type MethodConfig = CallConfig["methodConfig"];
+
+const methodConfigs = new WeakMap<MethodPolicyView, MethodConfig>();
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(9).replace(/\.?0+$/, "")}s`;
+}
+
+/**
+ * The grpc-js method config for a method policy: the default deadline (grpc-js keeps the
+ * earlier of it and the caller's) and the retry policy (grpc-js buffers and replays the
+ * request, backs off with +-20% jitter, and re-picks; the picker adds the budget, the
+ * deadline check and the preference for another endpoint).
+ */
+function methodConfigFor(policy: MethodPolicyView): MethodConfig {
+  let config = methodConfigs.get(policy);
+  if (config) return config;
+  config = { name: [] };
+  if (policy.timeoutMs !== undefined) {
+    config.timeout = { seconds: Math.floor(policy.timeoutMs / 1000), nanos: (policy.timeoutMs % 1000) * 1e6 };
+  }
+  const retry = policy.retry;
+  if (retry && retry.maxAttempts >= 2) {
+    config.retryPolicy = {
+      maxAttempts: retry.maxAttempts,
+      initialBackoff: seconds(retry.initialBackoffMs),
+      maxBackoff: seconds(retry.maxBackoffMs),
+      backoffMultiplier: retry.backoffMultiplier,
+      retryableStatusCodes: [...retry.retryableCodes],
+    };
+  }
+  methodConfigs.set(policy, config);
+  return config;
+}
+
+function rejection(
+  runtime: ServiceRuntime,
+  path: string,
+  code: status,
+  details: string,
+  startMs: number,
+): CallConfig {
+  const entry = runtime.method(path);
+  entry.record.rejected(code === status.RESOURCE_EXHAUSTED ? "rate_limited" : "circuit_open");
+  const factory = new RejectFilterFactory(
+    localStatus(code, details, new Metadata()),
+    entry.record,
+    runtime.deps.clock,
+    startMs,
+  );
+  return { methodConfig: { name: [] }, pickInformation: {}, status: status.OK, dynamicFilterFactories: [factory] };
+}
+
+/**
+ * Decides, once per call, before anything is sent: the rate limit (RESOURCE_EXHAUSTED at once
+ * when the bucket is empty), the service/method breaker (UNAVAILABLE at once while open), then
+ * the call's deadline and retry policy, and the per-call context the picker shares across
+ * attempts.
+ */
+export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
+  const clock = runtime.deps.clock;
+  const startMs = clock.now();
+  const entry = runtime.method(path);
+  const policy = entry.policy;
+  if (policy.rateLimit) {
+    const bucket = runtime.traffic.bucket(policy.rateLimitScope, policy.rateLimit);
+    if (!bucket.tryTake()) {
+      const scope = policy.rateLimitScope === "*" ? "" : ` (${policy.rateLimitScope})`;
+      const details = `switchboard: rate limit of ${policy.rateLimit.requestsPerSecond}/s for ${runtime.service}${scope} exceeded; retry in ${Math.ceil(bucket.retryAfterMs())} ms`;
+      return rejection(runtime, path, status.RESOURCE_EXHAUSTED, details, startMs);
+    }
+  }
+  let breaker: ReturnType<typeof runtime.traffic.breaker> | undefined;
+  if (policy.circuitBreaker) {
+    breaker = runtime.traffic.breaker(policy.breakerScope, policy.circuitBreaker);
+    if (!breaker.tryAcquire()) {
+      const scope = policy.breakerScope === "*" ? "" : ` (${policy.breakerScope})`;
+      const details = `switchboard: circuit breaker open for ${runtime.service}${scope}; failing fast, next probe in ${Math.ceil(breaker.retryAfterMs())} ms`;
+      return rejection(runtime, path, status.UNAVAILABLE, details, startMs);
+    }
+  }
+  runtime.traffic.budget.recordRequest();
+  const ctx: CallContext = {
+    path,
+    method: policy,
+    startMs,
+    attemptsStarted: 0,
+    attemptsEnded: 0,
+    tried: undefined,
+    lastStatus: undefined,
+    deadlineMs: undefined,
+    retries: 0,
+  };
+  const pickInformation = { [CALL_CONTEXT]: ctx } as unknown as { [key: string]: string };
+  return {
+    methodConfig: methodConfigFor(policy),
+    pickInformation,
+    status: status.OK,
+    dynamicFilterFactories: [new OutcomeFilterFactory(ctx, entry.record, breaker, clock)],
+  };
+}

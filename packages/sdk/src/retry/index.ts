@@ -1,0 +1,1 @@
+export { RetryBudget } from "./retry-budget.js";

@@ -1,0 +1,182 @@
+import {
+  type Server,
+  Server as GrpcServer,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { HealthStatus } from "../gen/switchboard/v1/types.js";
+import { RegistrationClient } from "../gen/switchboard/v1/registration.js";
+import { HealthService, HealthStatusTable } from "./health-service.js";
+import { InFlightTracker } from "./in-flight.js";
+import { advertisedHost, type MeshServerOptions, type ResolvedMeshServerOptions, resolveMeshServerOptions } from "./options.js";
+import { Registrar } from "./registrar.js";
+
+export type MeshServerState = "created" | "serving" | "not_serving" | "draining" | "stopped";
+
+export interface MeshServerAddress {
+  /** "host:port" clients are told to use. */
+  readonly address: string;
+  readonly port: number;
+  /** False when the control plane could not be reached in time (registration goes on in the background). */
+  readonly registered: boolean;
+}
+
+/** A grpc-js server that registers itself with the mesh, stays registered, and drains cleanly. */
+export interface MeshServer {
+  /** The grpc-js server underneath (for anything not covered here). */
+  readonly server: Server;
+  readonly state: MeshServerState;
+  /** Calls being handled now. */
+  readonly inFlight: number;
+  addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): this;
+  /** Binds, serves grpc.health.v1, registers with the control plane and keeps the lease alive. */
+  start(): Promise<MeshServerAddress>;
+  /** Marks the instance SERVING or NOT_SERVING (clients stop sending it calls while not serving). */
+  setServing(serving: boolean): Promise<void>;
+  /**
+   * Leaves without dropping a call: marks the endpoint DRAINING, waits until clients have seen
+   * it, waits for in-flight calls, deregisters, and shuts the server down.
+   */
+  drain(): Promise<void>;
+}
+
+class MeshServerImpl implements MeshServer {
+  readonly server: Server;
+  state: MeshServerState = "created";
+  private readonly tracker = new InFlightTracker();
+  private readonly health = new HealthStatusTable();
+  private readonly serviceNames: string[] = [];
+  private readonly logger: Logger;
+  private registrar: Registrar | undefined;
+  private client: RegistrationClient | undefined;
+  private draining: Promise<void> | undefined;
+  private readonly onSignal = (signal: NodeJS.Signals) => this.signalled(signal);
+
+  constructor(private readonly o: ResolvedMeshServerOptions) {
+    this.logger = o.logger.child({ component: "mesh-server", service: o.service });
+    this.server = new GrpcServer({ ...o.serverOptions, interceptors: [this.tracker.interceptor, ...(o.serverOptions.interceptors ?? [])] });
+    this.server.addService(HealthService, this.health.implementation);
+  }
+
+  get inFlight(): number {
+    return this.tracker.inFlight;
+  }
+
+  addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): this {
+    this.server.addService(service, implementation);
+    const first = Object.values(service)[0] as { path?: string } | undefined;
+    const name = first?.path?.split("/")[1];
+    if (name) this.serviceNames.push(name);
+    return this;
+  }
+
+  async start(): Promise<MeshServerAddress> {
+    if (this.state !== "created") throw new Error("createMeshServer: start() was already called");
+    const port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(this.o.listen, this.o.credentials, (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const listenHost = this.o.listen.slice(0, this.o.listen.lastIndexOf(":"));
+    const host = advertisedHost(listenHost, this.o.advertiseHost);
+    for (const name of ["", this.o.service, ...this.serviceNames]) this.health.set(name, "SERVING");
+    this.state = "serving";
+    this.client = new RegistrationClient(this.o.controlPlane, this.o.controlPlaneCredentials, this.o.controlPlaneChannelOptions);
+    this.registrar = new Registrar({
+      client: this.client,
+      token: this.o.token,
+      logger: this.logger,
+      endpoint: { service: this.o.service, host, port, zone: this.o.zone, weight: this.o.weight, metadata: { ...this.o.metadata }, ttlMs: this.o.leaseTtlMs },
+      backoff: { initialMs: 100, maxMs: 5000, multiplier: 2 },
+      rpcTimeoutMs: 5000,
+    });
+    if (this.o.handleSignals) for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, this.onSignal);
+    const registered = await this.firstRegistration();
+    const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    this.logger.info({ address, registered }, "serving");
+    return { address, port, registered };
+  }
+
+  async setServing(serving: boolean): Promise<void> {
+    if (this.state !== "serving" && this.state !== "not_serving") return;
+    this.state = serving ? "serving" : "not_serving";
+    this.health.setAll(serving ? "SERVING" : "NOT_SERVING");
+    await this.registrar?.setHealth(serving ? HealthStatus.HEALTH_STATUS_SERVING : HealthStatus.HEALTH_STATUS_NOT_SERVING);
+  }
+
+  drain(): Promise<void> {
+    this.draining ??= this.runDrain();
+    return this.draining;
+  }
+
+  private async firstRegistration(): Promise<boolean> {
+    const registrar = this.registrar as Registrar;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.o.startupRegistrationTimeoutMs);
+    });
+    try {
+      return await Promise.race([registrar.start().then(() => true as const), timeout]);
+    } catch (e) {
+      await this.shutdown();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async runDrain(): Promise<void> {
+    if (this.state === "created" || this.state === "stopped") return;
+    this.state = "draining";
+    const started = Date.now();
+    this.health.setAll("NOT_SERVING");
+    const registrar = this.registrar as Registrar;
+    const version = await registrar.setHealth(HealthStatus.HEALTH_STATUS_DRAINING);
+    let propagated = "control plane unreachable";
+    if (version !== undefined) {
+      try {
+        const r = await registrar.awaitPropagation(version, this.o.drainPropagationTimeoutMs);
+        propagated = `${r.acknowledged}/${r.subscribers} clients acknowledged${r.complete ? "" : " (timed out)"}`;
+      } catch (e) {
+        propagated = `not confirmed (${String((e as Error).message)})`;
+      }
+    }
+    const idle = await this.tracker.idle(this.o.drainInFlightTimeoutMs);
+    await registrar.deregister();
+    await this.shutdown();
+    this.logger.info({ propagated, inFlightFinished: idle, drainMs: Date.now() - started }, "drained");
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const s of ["SIGTERM", "SIGINT"] as const) process.removeListener(s, this.onSignal);
+    this.registrar?.close();
+    this.health.endWatches();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 5000);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    this.client?.close();
+    this.state = "stopped";
+  }
+
+  private signalled(signal: NodeJS.Signals): void {
+    this.logger.info({ signal }, "draining on signal");
+    this.drain().then(
+      () => this.o.exitAfterSignalDrain && process.exit(0),
+      (e) => {
+        this.logger.error({ err: String(e) }, "drain failed");
+        if (this.o.exitAfterSignalDrain) process.exit(1);
+      },
+    );
+  }
+}
+
+/** Creates a mesh server; add services, then `start()`. */
+export function createMeshServer(options: MeshServerOptions): MeshServer {
+  return new MeshServerImpl(resolveMeshServerOptions(options));
+}

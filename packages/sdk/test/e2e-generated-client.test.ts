@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { credentials } from "@grpc/grpc-js";
+import { createMeshClient, type MeshClient } from "../src/index.js";
+import { EchoServiceClient } from "./gen/echo/v1/echo.js";
+import { type EchoInstance, type StartedControlPlane, silent, startControlPlane, startEchoInstance } from "./support/fixture.js";
+
+function echo(client: EchoServiceClient, message: string, deadlineMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    client.echo({ message, payload: Buffer.alloc(0), delayMs: 0, failWithCode: 0 }, { deadline: Date.now() + deadlineMs }, (e, r) =>
+      e ? reject(e) : resolve(r.servedBy),
+    );
+  });
+}
+
+describe("a stock generated client pointed at mesh:///echo", () => {
+  let cp: StartedControlPlane;
+  let instances: EchoInstance[];
+  let mesh: MeshClient;
+  let client: EchoServiceClient;
+
+  before(async () => {
+    cp = await startControlPlane();
+    instances = await Promise.all([startEchoInstance(cp.address), startEchoInstance(cp.address), startEchoInstance(cp.address)]);
+    mesh = createMeshClient({ controlPlane: cp.address, logger: silent });
+    client = new EchoServiceClient("mesh:///echo", credentials.createInsecure());
+  });
+
+  after(async () => {
+    client.close();
+    await mesh.close();
+    await Promise.all(instances.map((i) => i.server.drain()));
+    await cp.stop();
+  });
+
+  it("reaches every registered instance, round robin by default", async () => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 60; i++) {
+      const servedBy = await echo(client, `hello ${i}`);
+      seen.set(servedBy, (seen.get(servedBy) ?? 0) + 1);
+    }
+    assert.deepEqual([...seen.keys()].sort(), instances.map((i) => i.address).sort());
+    for (const n of seen.values()) assert.ok(n >= 15 && n <= 25, `uneven spread: ${[...seen.values()]}`);
+  });
+
+  it("records per-method stats with percentiles", async () => {
+    const stats = mesh.stats().services.echo;
+    assert.ok(stats);
+    const method = stats.methods["echo.v1.EchoService/Echo"];
+    assert.ok(method, `methods: ${Object.keys(stats.methods)}`);
+    assert.ok(method.requests >= 60);
+    assert.equal(method.successRate, 1);
+    assert.ok(method.latencyMs.p99 >= method.latencyMs.p50);
+    assert.equal(stats.endpoints.length, 3);
+  });
+});
