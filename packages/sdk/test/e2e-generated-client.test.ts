@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { credentials } from "@grpc/grpc-js";
+import { credentials, Metadata } from "@grpc/grpc-js";
 import { createMeshClient, type MeshClient } from "../src/index.js";
 import { EchoServiceClient } from "./gen/echo/v1/echo.js";
 import { type EchoInstance, type StartedControlPlane, silent, startControlPlane, startEchoInstance } from "./support/fixture.js";
 
 function echo(client: EchoServiceClient, message: string, deadlineMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
-    client.echo({ message, payload: Buffer.alloc(0), delayMs: 0, failWithCode: 0 }, { deadline: Date.now() + deadlineMs }, (e, r) =>
+    client.echo({ message, payload: Buffer.alloc(0), delayMs: 0, failWithCode: 0 }, new Metadata(), { deadline: Date.now() + deadlineMs }, (e, r) =>
       e ? reject(e) : resolve(r.servedBy),
     );
   });

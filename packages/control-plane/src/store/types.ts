@@ -62,7 +62,12 @@ export interface ServiceSummary {
 
 /** One step in a service's history. `version` is the version the change produced. */
 export type Change =
-  | { readonly kind: "endpoint_upserted"; readonly service: string; readonly version: number; readonly endpoint: EndpointRecord }
+  | {
+      readonly kind: "endpoint_upserted";
+      readonly service: string;
+      readonly version: number;
+      readonly endpoint: EndpointRecord;
+    }
   | {
       readonly kind: "endpoint_removed";
       readonly service: string;
@@ -70,7 +75,12 @@ export type Change =
       readonly endpointId: string;
       readonly reason: RemovalReason;
     }
-  | { readonly kind: "policy_set"; readonly service: string; readonly version: number; readonly policy: Policy }
+  | {
+      readonly kind: "policy_set";
+      readonly service: string;
+      readonly version: number;
+      readonly policy: Policy;
+    }
   | { readonly kind: "policy_deleted"; readonly service: string; readonly version: number };
 
 /** A change as the feed delivers it, to every replica sharing the store. */

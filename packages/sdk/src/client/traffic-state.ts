@@ -33,6 +33,8 @@ export class TrafficState {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly buckets = new Map<string, TokenBucket>();
   private decayMs: number;
+  /** The service's endpoints (what outlier detection tracks), whether or not a channel uses them yet. */
+  private endpointKeys: readonly string[] = [];
 
   constructor(
     private readonly service: string,
@@ -56,6 +58,7 @@ export class TrafficState {
   }
 
   setEndpoints(keys: readonly string[]): void {
+    this.endpointKeys = keys;
     const keep = new Set(keys);
     for (const key of this.loads.keys()) if (!keep.has(key)) this.loads.delete(key);
     this.outlier?.setEndpoints(keys);
@@ -126,7 +129,7 @@ export class TrafficState {
       return;
     }
     const outlier = new OutlierDetector(config, this.clock);
-    outlier.setEndpoints(this.loads.keys());
+    outlier.setEndpoints(this.endpointKeys);
     outlier.onEjection(({ key, kind }) => {
       if (kind === "ejected") this.metrics.ejections.labels(this.service).inc();
       this.metrics.ejected.labels(this.service).set(outlier.ejectedCount);

@@ -63,7 +63,10 @@ interface Child {
 interface Candidate {
   readonly child: Child;
   readonly endpoint: MeshEndpoint;
+  /** May take calls now: serving, not ejected (or probing), connected. */
   readonly healthy: boolean;
+  /** Would be healthy once its connection is up (connecting or idle, not failed). */
+  readonly reachable: boolean;
   readonly probing: boolean;
 }
 
@@ -182,7 +185,8 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
         if (state === connectivityState.TRANSIENT_FAILURE) c.unreachable++;
         else c.connecting++;
       }
-      c.candidates.push({ child, endpoint, healthy: usable && ready, probing });
+      const failed = state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN;
+      c.candidates.push({ child, endpoint, healthy: usable && ready, reachable: usable && !failed, probing });
     }
     return c;
   }
@@ -192,13 +196,16 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
     if (this.paused || !runtime) return;
     const census = this.census(runtime);
     const lb = runtime.view.policy.loadBalancing;
+    // ring_hash keeps endpoints that are still connecting on the ring (a call to one waits for
+    // its connection), so a key's endpoint does not move while connections come up.
+    const usable = lb.algorithm === "ring_hash" ? (c: Candidate) => c.reachable : (c: Candidate) => c.healthy;
     const zone = preferLocalZone(
       census.candidates,
-      { zoneOf: (c) => c.endpoint.zone, isHealthy: (c) => c.healthy },
+      { zoneOf: (c) => c.endpoint.zone, isHealthy: usable },
       runtime.deps.localZone,
       lb.zonePreference?.minHealthyPercent ?? 0,
     );
-    const chosen = lb.zonePreference ? zone.endpoints : census.candidates.filter((c) => c.healthy);
+    const chosen = lb.zonePreference ? zone.endpoints : census.candidates.filter(usable);
     if (chosen.length > 0) {
       const picker = new MeshPicker(runtime, this.balancer(runtime, chosen, lb), lb.hashHeader);
       this.helper.updateState(connectivityState.READY, picker, null);

@@ -1,0 +1,222 @@
+import type { Logger } from "pino";
+import { Registry } from "prom-client";
+import { Authenticator } from "./auth.js";
+import {
+  type ControlPlaneOptions,
+  parseHostPort,
+  type ResolvedControlPlaneOptions,
+  resolveControlPlaneOptions,
+} from "./config.js";
+import { serverCredentials } from "./credentials.js";
+import { guardStore } from "./guarded-store.js";
+import { DiscoveryHub } from "./hub/hub.js";
+import type { SessionStats } from "./hub/watch-session.js";
+import { LeaseReaper } from "./lease-reaper.js";
+import { createLogger } from "./logger.js";
+import { ControlPlaneMetrics } from "./metrics.js";
+import { MetricsServer } from "./metrics-server.js";
+import { bind, buildServer, shutdown } from "./server.js";
+import type { PropagationSource } from "./services/await-propagation.js";
+import { WatchStreams } from "./services/discovery.js";
+import { HealthState } from "./services/health.js";
+import { KeepAliveStreams } from "./services/keep-alive.js";
+import { createStore } from "./store/index.js";
+import type { Store } from "./store/types.js";
+
+export interface ControlPlaneAddress {
+  /** "host:port" the gRPC server is bound to. */
+  readonly address: string;
+  readonly port: number;
+  /** Port of the /metrics server; absent when it is off. */
+  readonly metricsPort?: number;
+}
+
+export interface ControlPlaneStats {
+  readonly watchStreams: number;
+  /** Services whose state this replica keeps in memory (subscribed ones). */
+  readonly cachedServices: number;
+  readonly leasesExpired: number;
+  /** Per Discovery stream: what it holds in memory. */
+  readonly sessions: readonly SessionStats[];
+}
+
+export interface ControlPlane {
+  /** Connects the store, starts following its changes, binds and serves. */
+  start(): Promise<ControlPlaneAddress>;
+  /** Health NOT_SERVING first, then ends Discovery streams, stops the reaper, closes the
+   * server (in-flight calls get `graceMs`, default `shutdownGraceMs`) and the store. Idempotent. */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
+  /** The store the control plane was given or created (unguarded). */
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly replicaId: string;
+  readonly options: ResolvedControlPlaneOptions;
+  readonly reaper: LeaseReaper;
+  stats(): ControlPlaneStats;
+}
+
+/** Everything one replica is made of, wired together. */
+interface Parts {
+  readonly store: Store;
+  readonly hub: DiscoveryHub;
+  readonly watchStreams: WatchStreams;
+  readonly keepAlives: KeepAliveStreams;
+  readonly health: HealthState;
+  readonly reaper: LeaseReaper;
+  readonly server: ReturnType<typeof buildServer>;
+  readonly metrics: ControlPlaneMetrics;
+  readonly metricsServer: MetricsServer;
+}
+
+function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, registry: Registry): Parts {
+  const metrics = new ControlPlaneMetrics(registry);
+  const store = guardStore(raw, metrics, logger);
+  metrics.setServiceSource(() => store.listServices());
+  const onStoreError = (operation: string, error: unknown): void =>
+    logger.debug({ component: "hub", operation, err: error }, "store operation failed; will retry");
+  const hub = new DiscoveryHub({ ...o, store, logger, metrics, onStoreError });
+  const tokens = { admin: o.adminToken, registration: o.registrationToken, discovery: o.discoveryToken };
+  const ctx = { auth: new Authenticator(tokens), metrics, logger };
+  const { clock } = o;
+  const watchStreams = new WatchStreams(ctx, { hub, clock, maxWatchStreams: o.maxWatchStreams, logger });
+  const health = new HealthState();
+  const propagation: PropagationSource = {
+    store,
+    replicaId: o.replicaId,
+    epoch: () => hub.epoch,
+    localSubscribers: () => hub.localSubscribers(),
+    pollIntervalMs: o.propagationPollIntervalMs,
+  };
+  const reaper = new LeaseReaper({
+    store,
+    clock,
+    logger,
+    metrics,
+    intervalMs: o.reaperIntervalMs,
+    batchSize: o.reaperBatchSize,
+    pauseAfterOutageMs: o.maxLeaseTtlMs,
+  });
+  const now = () => Math.floor(clock.now());
+  const keepAlives = new KeepAliveStreams(ctx, {
+    store,
+    now,
+    logger: logger.child({ component: "registration" }),
+  });
+  const server = buildServer({
+    ctx,
+    watchStreams,
+    health,
+    maxMessageBytes: o.maxMessageBytes,
+    registration: { store, clock, limits: o, propagation, keepAlives, logger },
+    admin: { store, clock, revokeRemovedForMs: o.revokeRemovedForMs, subscribers: propagation, logger },
+  });
+  const metricsServer = new MetricsServer(registry, logger.child({ component: "metrics" }));
+  return { store, hub, watchStreams, keepAlives, health, reaper, server, metrics, metricsServer };
+}
+
+/** One control-plane replica. Created through `createControlPlane`. */
+class ControlPlaneReplica implements ControlPlane {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly reaper: LeaseReaper;
+  private readonly parts: Parts;
+  private state: "new" | "starting" | "started" | "stopped" = "new";
+  private stopping: Promise<void> | undefined;
+  private unwatchStore: (() => void) | undefined;
+
+  constructor(readonly options: ResolvedControlPlaneOptions) {
+    const o = options;
+    this.logger = o.logger ?? createLogger(o.logLevel);
+    this.registry = o.registry ?? new Registry();
+    const storeLogger = this.logger.child({ component: "store" });
+    this.store =
+      o.store ??
+      createStore({ url: o.redisUrl, keyPrefix: o.redisKeyPrefix, clock: o.clock, logger: storeLogger });
+    this.parts = assemble(o, this.store, this.logger, this.registry);
+    this.reaper = this.parts.reaper;
+  }
+
+  get replicaId(): string {
+    return this.options.replicaId;
+  }
+
+  async start(): Promise<ControlPlaneAddress> {
+    if (this.state !== "new") throw new Error(`start() called on a control plane that is ${this.state}`);
+    this.state = "starting";
+    const o = this.options;
+    const { hub, server, metricsServer, reaper, health } = this.parts;
+    const credentials = serverCredentials(o);
+    if (!o.store && !o.redisUrl) {
+      this.logger.info(
+        "REDIS_URL is not set: using the embedded in-memory store (one replica only; nothing survives a restart)",
+      );
+    }
+    this.logger.info({ component: "store", store: this.store.kind }, "waiting for the store to be ready");
+    await this.store.ready();
+    this.unwatchStore = this.store.onAvailabilityChange((up) => this.storeAvailability(up));
+    this.parts.metrics.storeAvailable.set(1);
+    await hub.start();
+    const port = await bind(server, o.listenAddress, credentials);
+    const host = parseHostPort("listenAddress", o.listenAddress).host;
+    const metricsPort = o.metricsListenAddress
+      ? await metricsServer.listen(o.metricsListenAddress)
+      : undefined;
+    reaper.start();
+    health.setStarted();
+    this.state = "started";
+    const bound = { address: `${host}:${port}`, port, ...(metricsPort !== undefined ? { metricsPort } : {}) };
+    const info = { replicaId: o.replicaId, store: this.store.kind, tls: Boolean(o.tlsCertFile) };
+    this.logger.info({ ...bound, ...info }, "control plane listening");
+    return bound;
+  }
+
+  stop(options?: { readonly graceMs?: number }): Promise<void> {
+    this.stopping ??= this.stopNow(options?.graceMs ?? this.options.shutdownGraceMs);
+    return this.stopping;
+  }
+
+  stats(): ControlPlaneStats {
+    const { hub, reaper } = this.parts;
+    return {
+      watchStreams: hub.sessionCount,
+      cachedServices: hub.cachedServices,
+      leasesExpired: reaper.expired,
+      sessions: hub.sessionStats(),
+    };
+  }
+
+  private storeAvailability(up: boolean): void {
+    this.parts.health.setStoreAvailable(up);
+    this.parts.metrics.storeAvailable.set(up ? 1 : 0);
+    this.logger.warn(
+      { component: "store", available: up },
+      up ? "store reachable again" : "store unreachable",
+    );
+  }
+
+  private async stopNow(graceMs: number): Promise<void> {
+    const { health, watchStreams, keepAlives, reaper, server, hub, metricsServer } = this.parts;
+    const wasStarted = this.state !== "new";
+    this.state = "stopped";
+    health.setShuttingDown();
+    watchStreams.endAll();
+    keepAlives.endAll();
+    health.close();
+    await reaper.stop();
+    if (wasStarted) await shutdown(server, graceMs);
+    else server.forceShutdown();
+    await hub.close();
+    this.unwatchStore?.();
+    await metricsServer.close();
+    if (this.options.closeStore) await this.store.close();
+    this.logger.info({ replicaId: this.options.replicaId }, "control plane stopped");
+  }
+}
+
+/** A control-plane replica: the Discovery, Registration and Admin services over a store.
+ * Throws ConfigError (naming the option) on a bad option. */
+export function createControlPlane(options: ControlPlaneOptions = {}): ControlPlane {
+  return new ControlPlaneReplica(resolveControlPlaneOptions(options));
+}

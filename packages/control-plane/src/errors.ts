@@ -1,0 +1,50 @@
+import { status } from "@grpc/grpc-js";
+
+/**
+ * The one error type of the control plane. `code` is the gRPC status the caller gets; the
+ * message says what was wrong and what to do about it.
+ */
+export class ControlPlaneError extends Error {
+  override readonly name = "ControlPlaneError";
+  readonly code: status;
+
+  constructor(code: status, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** True for errors raised by the control plane itself (as opposed to bugs or library errors). */
+export function isControlPlaneError(error: unknown): error is ControlPlaneError {
+  return error instanceof ControlPlaneError;
+}
+
+/** A bad configuration value; `field` names the option (or the flag / environment variable). */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+export function isConfigError(error: unknown): error is ConfigError {
+  return error instanceof ConfigError;
+}
+
+/** INVALID_ARGUMENT naming the request field, in the form "<field>: <message>". */
+export function invalidArgument(field: string, message: string): ControlPlaneError {
+  return new ControlPlaneError(status.INVALID_ARGUMENT, `${field}: ${message}`);
+}
+
+/** The store could not be reached or failed; the caller may retry (possibly on another replica). */
+export function storeUnavailable(operation: string, cause: unknown): ControlPlaneError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ControlPlaneError(
+    status.UNAVAILABLE,
+    `registry store unavailable during ${operation} (${reason}); retry with backoff`,
+    { cause },
+  );
+}

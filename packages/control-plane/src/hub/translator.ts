@@ -1,0 +1,82 @@
+/**
+ * Decides, at write time, what one subscription gets next: always the latest state of its
+ * service, as a snapshot or as one delta folding every change since the version it holds.
+ */
+import type { Change } from "../store/types.js";
+import { encodeDelta, encodeSnapshot } from "./encode.js";
+import { foldDelta, snapshotOf } from "./fold.js";
+import type { ServiceEntry } from "./service-entry.js";
+import type { Subscription } from "./subscription.js";
+import type { SessionHost } from "./types.js";
+
+export interface Outgoing {
+  readonly shared: Buffer;
+  readonly kind: "snapshot" | "delta";
+  readonly version: number;
+  /** When the oldest change carried reached this replica (performance.now()); absent for
+   * responses that are not pushes of a change (snapshots, resumes). */
+  readonly changeAtMs: number | undefined;
+}
+
+function snapshot(host: SessionHost, entry: ServiceEntry): Outgoing {
+  const shared = entry.cached("s", () => encodeSnapshot(host.epoch, snapshotOf(entry)));
+  return { shared, kind: "snapshot", version: entry.version, changeAtMs: undefined };
+}
+
+function delta(
+  host: SessionHost,
+  entry: ServiceEntry,
+  from: number,
+  changes: () => readonly Change[],
+  changeAtMs?: number,
+): Outgoing {
+  const shared = entry.cached(`d${from}`, () =>
+    encodeDelta(host.epoch, foldDelta(entry.name, from, entry.version, changes())),
+  );
+  return { shared, kind: "delta", version: entry.version, changeAtMs };
+}
+
+/** Changes after `from` up to the entry's version, from the store's log where the hub's own
+ * history does not reach back; undefined when neither does (a snapshot is sent instead). */
+async function fromLog(host: SessionHost, entry: ServiceEntry, from: number): Promise<Change[] | undefined> {
+  const logged = await host.changesSince(entry.name, from);
+  if (!logged) return undefined;
+  const out = logged.filter((c) => c.version > from && c.version <= entry.version);
+  const last = out.length > 0 ? (out[out.length - 1]?.version ?? from) : from;
+  if (last < entry.version) {
+    const rest = entry.changesAfter(last);
+    if (!rest) return undefined;
+    for (const item of rest) out.push(item.change);
+  }
+  const contiguous = out.every((c, i) => c.version === from + 1 + i);
+  return contiguous && out.length === entry.version - from ? out : undefined;
+}
+
+/** The next response for `sub`, or undefined when there is nothing to send (yet). */
+export async function nextResponse(host: SessionHost, sub: Subscription): Promise<Outgoing | undefined> {
+  const entry = host.entry(sub.service);
+  if (entry?.status !== "ready") return undefined;
+  if (sub.epoch !== host.epoch) sub.startEpoch(host.epoch);
+  let from: number;
+  if (sub.mode === "snapshot") return snapshot(host, entry);
+  if (sub.mode === "resume") {
+    if (sub.resumeFrom === entry.version) return delta(host, entry, entry.version, () => []);
+    if (sub.resumeFrom > entry.version) return snapshot(host, entry);
+    from = sub.resumeFrom;
+  } else {
+    if (sub.sentVersion === entry.version) return undefined;
+    if (sub.sentVersion > entry.version) return snapshot(host, entry);
+    from = sub.sentVersion;
+  }
+  const items = entry.changesAfter(from);
+  if (items) {
+    const changeAtMs = sub.mode === "live" ? items[0]?.atMs : undefined;
+    return delta(host, entry, from, () => items.map((i) => i.change), changeAtMs);
+  }
+  const version = entry.version;
+  const epoch = host.epoch;
+  const changes = await fromLog(host, entry, from);
+  if (host.entry(sub.service) !== entry || entry.status !== "ready" || host.epoch !== epoch) return undefined;
+  if (entry.version !== version || !changes) return changes ? undefined : snapshot(host, entry);
+  return delta(host, entry, from, () => changes);
+}

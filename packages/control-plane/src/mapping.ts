@@ -1,0 +1,119 @@
+/** Store records <-> proto messages. The only module that knows both shapes. */
+import type {
+  EndpointStatus,
+  ServiceSummary as ServiceSummaryProto,
+  Subscriber,
+  SubscriptionStatus,
+} from "./gen/switchboard/v1/admin.js";
+import {
+  type Endpoint,
+  HealthStatus,
+  RemovalReason as RemovalReasonProto,
+} from "./gen/switchboard/v1/types.js";
+import {
+  type EndpointRecord,
+  effectiveHealth,
+  type Health,
+  type RemovalReason,
+  type ServiceSummary,
+  type SubscriberInfo,
+  type SubscriptionInfo,
+} from "./store/types.js";
+
+const HEALTH_TO_PROTO: Readonly<Record<Health, HealthStatus>> = {
+  SERVING: HealthStatus.HEALTH_STATUS_SERVING,
+  NOT_SERVING: HealthStatus.HEALTH_STATUS_NOT_SERVING,
+  DRAINING: HealthStatus.HEALTH_STATUS_DRAINING,
+};
+
+export function healthToProto(health: Health): HealthStatus {
+  return HEALTH_TO_PROTO[health];
+}
+
+/** UNSPECIFIED maps to undefined ("unchanged" / "default"); an unknown number to "invalid". */
+export function healthFromProto(value: HealthStatus): Health | undefined | "invalid" {
+  switch (value) {
+    case HealthStatus.HEALTH_STATUS_UNSPECIFIED:
+      return undefined;
+    case HealthStatus.HEALTH_STATUS_SERVING:
+      return "SERVING";
+    case HealthStatus.HEALTH_STATUS_NOT_SERVING:
+      return "NOT_SERVING";
+    case HealthStatus.HEALTH_STATUS_DRAINING:
+      return "DRAINING";
+    default:
+      return "invalid";
+  }
+}
+
+const REASON_TO_PROTO: Readonly<Record<RemovalReason, RemovalReasonProto>> = {
+  DEREGISTERED: RemovalReasonProto.REMOVAL_REASON_DEREGISTERED,
+  EXPIRED: RemovalReasonProto.REMOVAL_REASON_EXPIRED,
+  ADMIN_REMOVED: RemovalReasonProto.REMOVAL_REASON_ADMIN_REMOVED,
+};
+
+export function removalReasonToProto(reason: RemovalReason): RemovalReasonProto {
+  return REASON_TO_PROTO[reason] ?? RemovalReasonProto.REMOVAL_REASON_UNSPECIFIED;
+}
+
+/** An endpoint as clients see it (effective health). */
+export function endpointToProto(e: EndpointRecord): Endpoint {
+  return {
+    id: e.id,
+    host: e.host,
+    port: e.port,
+    zone: e.zone,
+    weight: e.weight,
+    metadata: { ...e.metadata },
+    health: healthToProto(effectiveHealth(e)),
+    adminDrained: e.adminDrained,
+  };
+}
+
+export function endpointStatusToProto(e: EndpointRecord, nowMs: number): EndpointStatus {
+  return {
+    endpoint: endpointToProto(e),
+    registeredAt: new Date(e.registeredAtMs),
+    renewedAt: new Date(e.renewedAtMs),
+    expiresAt: new Date(e.expiresAtMs),
+    leaseAgeMs: Math.max(0, Math.floor(nowMs - e.registeredAtMs)),
+    reportedHealth: healthToProto(e.reportedHealth),
+  };
+}
+
+export function summaryToProto(s: ServiceSummary): ServiceSummaryProto {
+  return {
+    service: s.service,
+    version: s.version,
+    endpoints: s.endpoints,
+    serving: s.serving,
+    notServing: s.notServing,
+    draining: s.draining,
+    hasPolicy: s.hasPolicy,
+  };
+}
+
+function subscriptionToProto(s: SubscriptionInfo): SubscriptionStatus {
+  return {
+    service: s.service,
+    sentVersion: s.sentVersion,
+    ackedVersion: s.ackedVersion,
+    nackCount: s.nackCount,
+    lastNackVersion: s.lastNackVersion,
+    lastNackReason: s.lastNackReason,
+  };
+}
+
+/** A published subscriber; with `service`, only that service's subscription is kept. */
+export function subscriberToProto(s: SubscriberInfo, service?: string): Subscriber {
+  const subs = service ? s.subscriptions.filter((x) => x.service === service) : s.subscriptions;
+  return {
+    clientId: s.clientId,
+    zone: s.zone,
+    sdkVersion: s.sdkVersion,
+    replicaId: s.replicaId,
+    peer: s.peer,
+    connectedAt: new Date(s.connectedAtMs),
+    subscriptions: subs.map(subscriptionToProto),
+  };
+}

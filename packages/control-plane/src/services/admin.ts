@@ -1,0 +1,136 @@
+import { status } from "@grpc/grpc-js";
+import type { Clock } from "@switchboard/sdk";
+import { validatePolicy } from "@switchboard/sdk";
+import type { Logger } from "pino";
+import { ControlPlaneError, invalidArgument } from "../errors.js";
+import type {
+  AdminServer,
+  DeletePolicyRequest,
+  DeletePolicyResponse,
+  DrainEndpointRequest,
+  DrainEndpointResponse,
+  GetServiceRequest,
+  GetServiceResponse,
+  ListServicesResponse,
+  ListSubscribersRequest,
+  ListSubscribersResponse,
+  RemoveEndpointRequest,
+  RemoveEndpointResponse,
+  SetPolicyRequest,
+  SetPolicyResponse,
+} from "../gen/switchboard/v1/admin.js";
+import { endpointStatusToProto, subscriberToProto, summaryToProto } from "../mapping.js";
+import type { MutationResult, Store } from "../store/types.js";
+import { checkEndpointId, checkServiceName, expect } from "../validation.js";
+import { allSubscribers, type PropagationSource } from "./await-propagation.js";
+import { type RpcContext, unary } from "./rpc.js";
+
+export interface AdminDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** How long a removed endpoint's lease stays revoked (it may not register again meanwhile). */
+  readonly revokeRemovedForMs: number;
+  readonly subscribers: PropagationSource;
+  readonly logger: Logger;
+}
+
+function endpointNotFound(service: string, endpointId: string): ControlPlaneError {
+  return new ControlPlaneError(
+    status.NOT_FOUND,
+    `endpoint "${endpointId}" is not registered in service "${service}"; GetService lists its endpoints`,
+  );
+}
+
+function versionOf(result: MutationResult, service: string, endpointId: string): number {
+  if (result.status === "not_found") throw endpointNotFound(service, endpointId);
+  return result.version;
+}
+
+/** switchboard.v1.Admin: the operator API (grpcurl-friendly; every field validated). */
+export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
+  const { store } = deps;
+  const log = deps.logger.child({ component: "admin" });
+
+  const listServices = async (): Promise<ListServicesResponse> => {
+    const [services, epoch] = await Promise.all([store.listServices(), store.epoch()]);
+    const sorted = [...services].sort((a, b) => (a.service < b.service ? -1 : 1));
+    return { services: sorted.map(summaryToProto), epoch };
+  };
+
+  const getService = async (req: GetServiceRequest): Promise<GetServiceResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const [state, epoch] = await Promise.all([store.getService(service), store.epoch()]);
+    if (state.version === 0 && state.endpoints.length === 0 && !state.policy) {
+      throw new ControlPlaneError(
+        status.NOT_FOUND,
+        `service "${service}" is unknown; ListServices lists the known ones`,
+      );
+    }
+    const now = deps.clock.now();
+    const endpoints = [...state.endpoints].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return {
+      service,
+      version: state.version,
+      endpoints: endpoints.map((e) => endpointStatusToProto(e, now)),
+      policy: state.policy,
+      epoch,
+    };
+  };
+
+  const setPolicy = async (req: SetPolicyRequest): Promise<SetPolicyResponse> => {
+    const service = expect(checkServiceName(req.service));
+    if (!req.policy) throw invalidArgument("policy", "is required (DeletePolicy removes a policy)");
+    const checked = validatePolicy(req.policy, "policy");
+    if (!checked.ok) throw invalidArgument(checked.error.field, checked.error.message);
+    if (req.validateOnly) return { version: (await store.getService(service)).version };
+    const { version } = await store.setPolicy(service, req.policy);
+    log.info({ service, version }, "policy set");
+    return { version };
+  };
+
+  const deletePolicy = async (req: DeletePolicyRequest): Promise<DeletePolicyResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const result = await store.deletePolicy(service);
+    if (result.status === "ok" && result.changed) {
+      log.info({ service, version: result.version }, "policy deleted");
+      return { found: true, version: result.version };
+    }
+    const version = result.status === "ok" ? result.version : (await store.getService(service)).version;
+    return { found: false, version };
+  };
+
+  const drainEndpoint = async (req: DrainEndpointRequest): Promise<DrainEndpointResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const endpointId = expect(checkEndpointId(req.endpointId));
+    const version = versionOf(await store.setAdminDrain(service, endpointId, !req.undo), service, endpointId);
+    log.info({ service, endpoint: endpointId, undo: req.undo, version }, "endpoint drain changed");
+    return { version };
+  };
+
+  const removeEndpoint = async (req: RemoveEndpointRequest): Promise<RemoveEndpointResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const endpointId = expect(checkEndpointId(req.endpointId));
+    const result = await store.removeEndpoint(service, endpointId, deps.revokeRemovedForMs);
+    const version = versionOf(result, service, endpointId);
+    log.info({ service, endpoint: endpointId, version }, "endpoint removed by an operator");
+    return { version };
+  };
+
+  const listSubscribers = async (req: ListSubscribersRequest): Promise<ListSubscribersResponse> => {
+    const service = req.service === "" ? undefined : expect(checkServiceName(req.service));
+    const all = await allSubscribers(deps.subscribers);
+    const matching = service ? all.filter((s) => s.subscriptions.some((x) => x.service === service)) : all;
+    matching.sort((a, b) => a.replicaId.localeCompare(b.replicaId) || a.clientId.localeCompare(b.clientId));
+    return { subscribers: matching.map((s) => subscriberToProto(s, service)) };
+  };
+
+  return {
+    listServices: unary(ctx, "Admin/ListServices", "admin", listServices),
+    getService: unary(ctx, "Admin/GetService", "admin", getService),
+    setPolicy: unary(ctx, "Admin/SetPolicy", "admin", setPolicy),
+    deletePolicy: unary(ctx, "Admin/DeletePolicy", "admin", deletePolicy),
+    drainEndpoint: unary(ctx, "Admin/DrainEndpoint", "admin", drainEndpoint),
+    removeEndpoint: unary(ctx, "Admin/RemoveEndpoint", "admin", removeEndpoint),
+    listSubscribers: unary(ctx, "Admin/ListSubscribers", "admin", listSubscribers),
+  };
+}

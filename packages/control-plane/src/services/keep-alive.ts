@@ -1,0 +1,131 @@
+import { performance } from "node:perf_hooks";
+import { type handleBidiStreamingCall, type ServerDuplexStream, status } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { invalidArgument } from "../errors.js";
+import {
+  type KeepAliveRequest,
+  type KeepAliveResponse,
+  KeepAliveResponse_LeaseState as LeaseState,
+} from "../gen/switchboard/v1/registration.js";
+import { healthFromProto } from "../mapping.js";
+import type { Store } from "../store/types.js";
+import { checkLeaseId, expect } from "../validation.js";
+import { authorize, observe, type RpcContext, type RpcStatus, toStatus } from "./rpc.js";
+
+const METHOD = "Registration/KeepAlive";
+/** Requests read ahead of the store; past this the stream stops reading until it catches up. */
+const MAX_QUEUED = 32;
+
+export interface KeepAliveDeps {
+  readonly store: Store;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+type KeepAliveCall = ServerDuplexStream<KeepAliveRequest, KeepAliveResponse>;
+
+async function renewOne(req: KeepAliveRequest, deps: KeepAliveDeps): Promise<KeepAliveResponse> {
+  const leaseId = expect(checkLeaseId(req.leaseId));
+  const health = healthFromProto(req.health);
+  if (health === "invalid") throw invalidArgument("health", `unknown health status ${req.health}`);
+  const r = await deps.store.renew(leaseId, health, deps.now());
+  switch (r.status) {
+    case "active":
+      return { leaseId, state: LeaseState.LEASE_STATE_ACTIVE, ttlMs: r.ttlMs, version: r.version };
+    case "not_found":
+      return { leaseId, state: LeaseState.LEASE_STATE_NOT_FOUND, ttlMs: 0, version: 0 };
+    case "revoked":
+      return { leaseId, state: LeaseState.LEASE_STATE_REVOKED, ttlMs: 0, version: 0 };
+  }
+}
+
+/** One KeepAlive stream: requests are renewed in arrival order, each answered. */
+class KeepAliveStream {
+  private readonly started = performance.now();
+  private done = false;
+  private queued = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: RpcContext,
+    private readonly deps: KeepAliveDeps,
+    private readonly call: KeepAliveCall,
+    private readonly onDone: (stream: KeepAliveStream) => void,
+  ) {}
+
+  run(): void {
+    try {
+      authorize(this.ctx, "registration", this.call.metadata);
+    } catch (error) {
+      this.finish(toStatus(error, this.deps.logger, METHOD));
+      return;
+    }
+    this.call.on("data", (req: KeepAliveRequest) => this.enqueue(req));
+    this.call.on("end", () => {
+      this.chain = this.chain.then(() => this.finish(undefined));
+    });
+    this.call.on("cancelled", () => {
+      if (!this.done) observe(this.ctx, METHOD, status.CANCELLED, this.started);
+      this.settle();
+    });
+    this.call.on("error", () => this.settle());
+  }
+
+  private settle(): void {
+    this.done = true;
+    this.onDone(this);
+  }
+
+  private enqueue(req: KeepAliveRequest): void {
+    this.queued += 1;
+    if (this.queued >= MAX_QUEUED) this.call.pause();
+    this.chain = this.chain.then(() => this.handle(req));
+  }
+
+  private async handle(req: KeepAliveRequest): Promise<void> {
+    if (this.done) return;
+    try {
+      const response = await renewOne(req, this.deps);
+      if (!this.done) this.call.write(response);
+    } catch (error) {
+      this.finish(toStatus(error, this.deps.logger, METHOD));
+    } finally {
+      this.queued -= 1;
+      if (this.queued < MAX_QUEUED / 2 && this.call.isPaused()) this.call.resume();
+    }
+  }
+
+  /** Ends the stream with `s` (OK when undefined). */
+  finish(s: RpcStatus | undefined): void {
+    if (this.done) return;
+    this.settle();
+    observe(this.ctx, METHOD, s?.code ?? status.OK, this.started);
+    if (s && s.code !== status.OK) this.call.emit("error", { code: s.code, details: s.details });
+    else this.call.end();
+  }
+}
+
+/**
+ * Registration.KeepAlive: renews leases in the order they arrive (several leases may share the
+ * stream) and answers each request with the lease's state. A bad request or a store failure
+ * ends the stream with a status the SDK reconnects on.
+ */
+export class KeepAliveStreams {
+  private readonly open = new Set<KeepAliveStream>();
+
+  constructor(
+    private readonly ctx: RpcContext,
+    private readonly deps: KeepAliveDeps,
+  ) {}
+
+  readonly handler: handleBidiStreamingCall<KeepAliveRequest, KeepAliveResponse> = (call: KeepAliveCall) => {
+    const stream = new KeepAliveStream(this.ctx, this.deps, call, (s) => this.open.delete(s));
+    this.open.add(stream);
+    stream.run();
+  };
+
+  /** Ends every stream (on shutdown); instances renew through another replica. */
+  endAll(): void {
+    for (const s of [...this.open]) s.finish(undefined);
+  }
+}

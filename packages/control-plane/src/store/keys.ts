@@ -1,0 +1,85 @@
+/**
+ * Every Redis key the store uses, in one place.
+ *
+ * All keys start with `{<keyPrefix>}:`; the braces are a cluster hash tag, so every key lands in
+ * one slot and each Lua script may touch any of them. With the default prefix:
+ *
+ *   {switchboard}:epoch                       string  id of the current store generation
+ *   {switchboard}:services                    set     every service name seen in this epoch
+ *   {switchboard}:svc:<service>:endpoints     hash    endpoint id -> EndpointRecord JSON
+ *   {switchboard}:svc:<service>:meta          hash    version (counter), policy (proto3 JSON),
+ *                                                     emptied_by_admin ("0" | "1")
+ *   {switchboard}:svc:<service>:log           list    Change JSON, newest first, capped at
+ *                                                     changeLogLength
+ *   {switchboard}:lease-deadlines             zset    lease id scored by its deadline (ms)
+ *   {switchboard}:lease:<leaseId>             hash    service, endpoint, ttl, health
+ *   {switchboard}:revoked:<leaseId>           string  tombstone of a revoked lease, PX revokeForMs
+ *   {switchboard}:changes                     stream  fields e (epoch) and c (Change JSON), one
+ *                                                     entry per change, MAXLEN ~ streamMaxLength
+ *   {switchboard}:replicas                    set     replica ids that published subscribers
+ *   {switchboard}:subscribers:<replicaId>     string  SubscriberInfo[] JSON, PX ttlMs
+ *
+ * A record's deadline lives only in `lease-deadlines` (a renewal then writes one score and
+ * nothing else); readers rebuild `renewedAtMs`/`expiresAtMs` from it. The lease hash repeats the
+ * reported health so a renewal can tell "unchanged" without decoding the record.
+ *
+ * Scripts receive the fixed keys in KEYS. The per-service, per-lease and per-replica keys, which
+ * a script often discovers only at run time (a lease's service, say), it builds with builders
+ * generated here (`luaKeyBuilders`), so the layout is written once for TypeScript and Lua alike.
+ */
+
+const FIXED = {
+  epoch: "epoch",
+  services: "services",
+  leaseDeadlines: "lease-deadlines",
+  changes: "changes",
+  replicas: "replicas",
+} as const;
+
+const PER_ITEM = {
+  serviceEndpoints: { head: "svc:", tail: ":endpoints" },
+  serviceMeta: { head: "svc:", tail: ":meta" },
+  serviceLog: { head: "svc:", tail: ":log" },
+  lease: { head: "lease:", tail: "" },
+  revoked: { head: "revoked:", tail: "" },
+  subscribers: { head: "subscribers:", tail: "" },
+} as const;
+
+type FixedKeys = { readonly [K in keyof typeof FIXED]: string };
+type PerItemKeys = { readonly [K in keyof typeof PER_ITEM]: (id: string) => string };
+
+export type StoreKeys = FixedKeys &
+  PerItemKeys & {
+    /** `{keyPrefix}`: what every key starts with (followed by ":"). */
+    readonly tag: string;
+  };
+
+/** The hash-tagged prefix: "switchboard" -> "{switchboard}". */
+export function keyTag(keyPrefix: string): string {
+  return `{${keyPrefix}}`;
+}
+
+export function storeKeys(keyPrefix: string): StoreKeys {
+  const tag = keyTag(keyPrefix);
+  const fixed = Object.fromEntries(Object.entries(FIXED).map(([name, suffix]) => [name, `${tag}:${suffix}`]));
+  const perItem = Object.fromEntries(
+    Object.entries(PER_ITEM).map(([name, { head, tail }]) => [
+      name,
+      (id: string) => `${tag}:${head}${id}${tail}`,
+    ]),
+  );
+  return { tag, ...(fixed as FixedKeys), ...(perItem as PerItemKeys) };
+}
+
+/**
+ * Lua source defining a table `K` with the per-item builders of `storeKeys`, over the tag every
+ * script receives as ARGV[1]: `K.serviceMeta("user-service")`, `K.lease(leaseId)`, ...
+ */
+export function luaKeyBuilders(): string {
+  const lines = ["local K = {}", "local TAG = ARGV[1]"];
+  for (const [name, { head, tail }] of Object.entries(PER_ITEM)) {
+    const end = tail === "" ? "" : ` .. "${tail}"`;
+    lines.push(`K.${name} = function(id) return TAG .. ":${head}" .. id${end} end`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,19 @@
+--[[
+  list_subscribers: the lists of every replica whose list has not lapsed; lapsed replicas are
+  forgotten on the way.
+  KEYS[1] replicas
+  ARGV[1] key tag
+  Derived keys: subscribers:<replica id>
+  Returns {replica id, SubscriberInfo[] JSON, ...}.
+]]
+local out = {}
+for _, replica in ipairs(redis.call("SMEMBERS", KEYS[1])) do
+  local list = redis.call("GET", K.subscribers(replica))
+  if list then
+    table.insert(out, replica)
+    table.insert(out, list)
+  else
+    redis.call("SREM", KEYS[1], replica)
+  end
+end
+return out

@@ -1,0 +1,55 @@
+/** One service as MemoryStore holds it: endpoints, policy, version and its capped change log. */
+import { Policy } from "../gen/switchboard/v1/policy.js";
+import { compareById, deepFreeze, withDeadline } from "./records.js";
+import { summarizeService } from "./summary.js";
+import type { Change, EndpointRecord, ServiceState, ServiceSummary } from "./types.js";
+
+export class MemoryService {
+  version = 0;
+  /** Records as last changed; the live lease deadline is kept by the store's lease table. */
+  readonly endpoints = new Map<string, EndpointRecord>();
+  /** Proto3 JSON, as RedisStore keeps it, so both hand out equal policies. */
+  policyJson: unknown;
+  emptiedByAdmin = false;
+  private readonly log: Change[] = [];
+
+  constructor(
+    readonly service: string,
+    private readonly changeLogLength: number,
+  ) {}
+
+  /** Bumps the version and appends the change made for it to the capped log. */
+  record(make: (version: number) => Change): Change {
+    this.version += 1;
+    const change = deepFreeze(make(this.version));
+    this.log.push(change);
+    if (this.log.length > this.changeLogLength) this.log.splice(0, this.log.length - this.changeLogLength);
+    return change;
+  }
+
+  changesSince(version: number): readonly Change[] | undefined {
+    if (!Number.isSafeInteger(version) || version < 0 || version > this.version) return undefined;
+    const missing = this.version - version;
+    if (missing > this.log.length) return undefined;
+    return this.log.slice(this.log.length - missing);
+  }
+
+  state(deadlineOf: (record: EndpointRecord) => number): ServiceState {
+    return {
+      service: this.service,
+      version: this.version,
+      endpoints: [...this.endpoints.values()].map((r) => withDeadline(r, deadlineOf(r))).sort(compareById),
+      policy: this.policyJson === undefined ? undefined : Policy.fromJSON(this.policyJson),
+      emptiedByAdmin: this.emptiedByAdmin,
+    };
+  }
+
+  summary(): ServiceSummary {
+    return summarizeService(
+      this.service,
+      this.version,
+      this.endpoints.values(),
+      this.policyJson !== undefined,
+    );
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The embedded store: everything in this process, nothing shared. The default when no Redis is
+ * configured (a laptop, a demo, tests of the layers above). It keeps the same semantics as
+ * RedisStore, conformance suite included: change-log length, revocation tombstones, epochs,
+ * subscriber lists with a TTL, and a change feed delivered asynchronously in order.
+ */
+import { randomUUID } from "node:crypto";
+import { Policy } from "../gen/switchboard/v1/policy.js";
+import { storeClosed, storeFailure } from "./errors.js";
+import { ListenerSet, warnListenerError } from "./listeners.js";
+import { MemoryService } from "./memory-service.js";
+import {
+  checkHealth,
+  checkRegisterInput,
+  deepFreeze,
+  formatEndpointId,
+  newEndpointRecord,
+  nonNegativeInt,
+  positiveInt,
+  wholeMs,
+  withDeadline,
+} from "./records.js";
+import { type MemoryStoreOptions, resolveMemoryStoreOptions } from "./store-options.js";
+import { TtlMap } from "./ttl-map.js";
+import type {
+  Change,
+  ChangeNotice,
+  EndpointRecord,
+  ExpiredLease,
+  Health,
+  MutationResult,
+  RegisterInput,
+  RegisterResult,
+  RemovalReason,
+  RenewResult,
+  ServiceState,
+  ServiceSummary,
+  Store,
+  SubscriberInfo,
+} from "./types.js";
+
+interface LeaseEntry {
+  readonly service: string;
+  readonly endpointId: string;
+  expiresAtMs: number;
+}
+
+export class MemoryStore implements Store {
+  readonly kind = "memory" as const;
+  private readonly changeLogLength: number;
+  private readonly epochId = randomUUID();
+  private readonly services = new Map<string, MemoryService>();
+  private readonly leases = new Map<string, LeaseEntry>();
+  private readonly revoked: TtlMap<string, true>;
+  private readonly subscriberLists: TtlMap<string, readonly SubscriberInfo[]>;
+  private readonly listeners: ListenerSet<ChangeNotice>;
+  private closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const resolved = resolveMemoryStoreOptions(options);
+    this.changeLogLength = resolved.changeLogLength;
+    this.revoked = new TtlMap(resolved.clock);
+    this.subscriberLists = new TtlMap(resolved.clock);
+    const logger = resolved.logger;
+    this.listeners = new ListenerSet(
+      logger ? (error) => logger.error({ err: error }, "store listener threw") : warnListenerError,
+    );
+  }
+
+  async epoch(): Promise<string> {
+    this.checkOpen();
+    return this.epochId;
+  }
+
+  async register(input: RegisterInput, nowMs: number): Promise<RegisterResult> {
+    this.checkOpen();
+    checkRegisterInput(input);
+    const now = wholeMs("nowMs", nowMs);
+    const id = formatEndpointId(input.host, input.port);
+    const existing = this.services.get(input.service)?.endpoints.get(id);
+    const others = (this.services.get(input.service)?.endpoints.size ?? 0) - (existing ? 1 : 0);
+    if (others >= input.maxEndpointsPerService) {
+      return { status: "limit_exceeded", limit: input.maxEndpointsPerService };
+    }
+    const entry = this.serviceEntry(input.service);
+    if (existing) this.leases.delete(existing.leaseId);
+    const leaseId = randomUUID();
+    // An operator's drain outlives a restart of the instance at the same address.
+    const endpoint = deepFreeze(newEndpointRecord(input, leaseId, now, existing?.adminDrained ?? false));
+    this.leases.set(leaseId, { service: input.service, endpointId: id, expiresAtMs: endpoint.expiresAtMs });
+    entry.emptiedByAdmin = false;
+    const version = this.upsert(entry, endpoint);
+    return { status: "registered", leaseId, endpoint, version, epoch: this.epochId };
+  }
+
+  async renew(leaseId: string, health: Health | undefined, nowMs: number): Promise<RenewResult> {
+    this.checkOpen();
+    const now = wholeMs("nowMs", nowMs);
+    if (health !== undefined) checkHealth("health", health);
+    const lease = this.leases.get(leaseId);
+    if (lease === undefined) return { status: this.revoked.has(leaseId) ? "revoked" : "not_found" };
+    const { entry, record } = this.leaseTarget(lease);
+    lease.expiresAtMs = now + record.ttlMs;
+    if (health === undefined || health === record.reportedHealth) {
+      return { status: "active", version: entry.version, ttlMs: record.ttlMs, changed: false };
+    }
+    const endpoint = deepFreeze({ ...withDeadline(record, lease.expiresAtMs), reportedHealth: health });
+    const version = this.upsert(entry, endpoint);
+    return { status: "active", version, ttlMs: record.ttlMs, changed: true };
+  }
+
+  async deregister(leaseId: string): Promise<MutationResult> {
+    this.checkOpen();
+    const lease = this.leases.get(leaseId);
+    if (lease === undefined) return { status: "not_found" };
+    const { entry, record } = this.leaseTarget(lease);
+    return { status: "ok", version: this.removeRecord(entry, record, "DEREGISTERED"), changed: true };
+  }
+
+  async setAdminDrain(service: string, endpointId: string, drained: boolean): Promise<MutationResult> {
+    this.checkOpen();
+    const entry = this.services.get(service);
+    const record = entry?.endpoints.get(endpointId);
+    if (entry === undefined || record === undefined) return { status: "not_found" };
+    if (record.adminDrained === drained) return { status: "ok", version: entry.version, changed: false };
+    const endpoint = deepFreeze({ ...withDeadline(record, this.deadlineOf(record)), adminDrained: drained });
+    const version = this.upsert(entry, endpoint);
+    return { status: "ok", version, changed: true };
+  }
+
+  async removeEndpoint(service: string, endpointId: string, revokeForMs: number): Promise<MutationResult> {
+    this.checkOpen();
+    nonNegativeInt("revokeForMs", revokeForMs);
+    const entry = this.services.get(service);
+    const record = entry?.endpoints.get(endpointId);
+    if (entry === undefined || record === undefined) return { status: "not_found" };
+    this.revoked.prune();
+    if (revokeForMs > 0) this.revoked.set(record.leaseId, true, revokeForMs);
+    if (entry.endpoints.size === 1) entry.emptiedByAdmin = true;
+    return { status: "ok", version: this.removeRecord(entry, record, "ADMIN_REMOVED"), changed: true };
+  }
+
+  async setPolicy(service: string, policy: Policy): Promise<{ readonly version: number }> {
+    this.checkOpen();
+    const entry = this.serviceEntry(service);
+    entry.policyJson = Policy.toJSON(policy);
+    const stored = deepFreeze(Policy.fromJSON(entry.policyJson));
+    return {
+      version: this.recordChange(entry, (v) => ({ kind: "policy_set", service, version: v, policy: stored })),
+    };
+  }
+
+  async deletePolicy(service: string): Promise<MutationResult> {
+    this.checkOpen();
+    const entry = this.services.get(service);
+    if (entry?.policyJson === undefined) return { status: "not_found" };
+    entry.policyJson = undefined;
+    const version = this.recordChange(entry, (v) => ({ kind: "policy_deleted", service, version: v }));
+    return { status: "ok", version, changed: true };
+  }
+
+  async expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {
+    this.checkOpen();
+    const now = wholeMs("nowMs", nowMs);
+    positiveInt("limit", limit);
+    // Oldest deadline first, ties by lease id: the order of a Redis sorted set.
+    const due = [...this.leases]
+      .filter(([, lease]) => lease.expiresAtMs <= now)
+      .sort(([aId, a], [bId, b]) => a.expiresAtMs - b.expiresAtMs || (aId < bId ? -1 : aId > bId ? 1 : 0))
+      .slice(0, limit);
+    return due.map(([leaseId, lease]) => {
+      const { entry, record } = this.leaseTarget(lease);
+      const version = this.removeRecord(entry, record, "EXPIRED");
+      return { service: entry.service, endpointId: record.id, leaseId, version };
+    });
+  }
+
+  async getService(service: string): Promise<ServiceState> {
+    this.checkOpen();
+    const entry = this.services.get(service);
+    if (entry === undefined)
+      return { service, version: 0, endpoints: [], policy: undefined, emptiedByAdmin: false };
+    return entry.state((record) => this.deadlineOf(record));
+  }
+
+  async listServices(): Promise<readonly ServiceSummary[]> {
+    this.checkOpen();
+    return [...this.services.values()]
+      .map((entry) => entry.summary())
+      .sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+  }
+
+  async changesSince(service: string, version: number): Promise<readonly Change[] | undefined> {
+    this.checkOpen();
+    const entry = this.services.get(service);
+    if (entry === undefined) return version === 0 ? [] : undefined;
+    return entry.changesSince(version);
+  }
+
+  subscribe(listener: (notice: ChangeNotice) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  async publishSubscribers(
+    replicaId: string,
+    subscribers: readonly SubscriberInfo[],
+    ttlMs: number,
+  ): Promise<void> {
+    this.checkOpen();
+    positiveInt("ttlMs", ttlMs);
+    // A JSON copy: what RedisStore would hand back, and safe from later changes by the caller.
+    this.subscriberLists.set(replicaId, JSON.parse(JSON.stringify(subscribers)) as SubscriberInfo[], ttlMs);
+  }
+
+  async listSubscribers(): Promise<readonly SubscriberInfo[]> {
+    this.checkOpen();
+    return this.subscriberLists
+      .live()
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap(([, list]) => list);
+  }
+
+  async ready(): Promise<void> {
+    this.checkOpen();
+  }
+
+  onAvailabilityChange(_listener: (available: boolean) => void): () => void {
+    // Memory is always available; there is never anything to report.
+    return () => {};
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    this.subscriberLists.clear();
+    this.revoked.clear();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw storeClosed("memory");
+  }
+
+  private serviceEntry(service: string): MemoryService {
+    let entry = this.services.get(service);
+    if (entry === undefined) {
+      entry = new MemoryService(service, this.changeLogLength);
+      this.services.set(service, entry);
+    }
+    return entry;
+  }
+
+  private leaseTarget(lease: LeaseEntry): { entry: MemoryService; record: EndpointRecord } {
+    const entry = this.services.get(lease.service);
+    const record = entry?.endpoints.get(lease.endpointId);
+    if (entry === undefined || record === undefined) {
+      throw storeFailure(`lease points at ${lease.service}/${lease.endpointId}, which is not registered`);
+    }
+    return { entry, record };
+  }
+
+  private deadlineOf(record: EndpointRecord): number {
+    return this.leases.get(record.leaseId)?.expiresAtMs ?? record.expiresAtMs;
+  }
+
+  private removeRecord(entry: MemoryService, record: EndpointRecord, reason: RemovalReason): number {
+    entry.endpoints.delete(record.id);
+    this.leases.delete(record.leaseId);
+    return this.recordChange(entry, (v) => ({
+      kind: "endpoint_removed",
+      service: entry.service,
+      version: v,
+      endpointId: record.id,
+      reason,
+    }));
+  }
+
+  private upsert(entry: MemoryService, endpoint: EndpointRecord): number {
+    entry.endpoints.set(endpoint.id, endpoint);
+    return this.recordChange(entry, (version) => ({
+      kind: "endpoint_upserted",
+      service: entry.service,
+      version,
+      endpoint,
+    }));
+  }
+
+  /** Bumps the version, appends to the capped log and feeds subscribers: one step. */
+  private recordChange(entry: MemoryService, make: (version: number) => Change): number {
+    const change = entry.record(make);
+    this.listeners.emitLater({ ...change, epoch: this.epochId });
+    return change.version;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Pieces both stores share, so they agree on ids, record shapes and argument rules exactly.
+ */
+import { invalidStoreArgument } from "./errors.js";
+import type { EndpointRecord, Health, RegisterInput } from "./types.js";
+
+const HEALTH_VALUES: readonly Health[] = ["SERVING", "NOT_SERVING", "DRAINING"];
+
+/** "host:port"; an IPv6 host is bracketed ("[::1]:50051") so the port stays unambiguous. */
+export function formatEndpointId(host: string, port: number): string {
+  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `${bracketed}:${port}`;
+}
+
+/**
+ * Times are whole milliseconds: a fractional high-resolution clock would otherwise round
+ * differently in Redis (Lua numbers print 14 significant digits) than in memory.
+ */
+export function wholeMs(field: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw invalidStoreArgument(field, "a finite number >= 0", value);
+  return Math.floor(value);
+}
+
+export function positiveInt(field: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw invalidStoreArgument(field, "an integer >= 1", value);
+  return value;
+}
+
+export function nonNegativeInt(field: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw invalidStoreArgument(field, "an integer >= 0", value);
+  return value;
+}
+
+export function checkHealth(field: string, value: Health): Health {
+  if (!HEALTH_VALUES.includes(value)) throw invalidStoreArgument(field, HEALTH_VALUES.join(" | "), value);
+  return value;
+}
+
+/** The argument rules the store itself relies on; the registration service checks the rest. */
+export function checkRegisterInput(input: RegisterInput): void {
+  if (input.service.length === 0) throw invalidStoreArgument("service", "non-empty", '""');
+  positiveInt("ttlMs", input.ttlMs);
+  nonNegativeInt("maxEndpointsPerService", input.maxEndpointsPerService);
+  checkHealth("health", input.health);
+}
+
+/** A fresh record for a registration at `nowMs`. */
+export function newEndpointRecord(
+  input: RegisterInput,
+  leaseId: string,
+  nowMs: number,
+  adminDrained: boolean,
+): EndpointRecord {
+  return {
+    id: formatEndpointId(input.host, input.port),
+    service: input.service,
+    host: input.host,
+    port: input.port,
+    zone: input.zone,
+    weight: input.weight,
+    metadata: { ...input.metadata },
+    reportedHealth: input.health,
+    adminDrained,
+    leaseId,
+    ttlMs: input.ttlMs,
+    registeredAtMs: nowMs,
+    renewedAtMs: nowMs,
+    expiresAtMs: nowMs + input.ttlMs,
+  };
+}
+
+/** The record as of its current lease deadline (renewals move only the deadline). */
+export function withDeadline(record: EndpointRecord, expiresAtMs: number): EndpointRecord {
+  if (record.expiresAtMs === expiresAtMs) return record;
+  return { ...record, renewedAtMs: expiresAtMs - record.ttlMs, expiresAtMs };
+}
+
+export function compareById(a: EndpointRecord, b: EndpointRecord): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Records and changes the memory store shares are frozen, so no reader can alter what others see. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

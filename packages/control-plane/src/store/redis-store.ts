@@ -1,0 +1,268 @@
+/**
+ * The shared store: registry, leases, policies and the change feed in Redis, so several
+ * control-plane replicas can serve one mesh. Every mutation is one Lua script (see lua/ and
+ * keys.ts); a second connection tails the change stream for `subscribe()`.
+ *
+ * While Redis is unreachable every call fails fast with UNAVAILABLE instead of queueing, and
+ * `onAvailabilityChange` reports it; ioredis keeps reconnecting, and the store is usable again,
+ * with the feed resumed where it stopped, as soon as Redis answers.
+ */
+import { randomUUID } from "node:crypto";
+import { isMeshError } from "@switchboard/sdk";
+import type { Redis } from "ioredis";
+import type { Policy } from "../gen/switchboard/v1/policy.js";
+import { ChangeStreamTail } from "./change-tail.js";
+import { storeClosed, storeFailure, storeUnavailable } from "./errors.js";
+import { storeKeys } from "./keys.js";
+import { ListenerSet, warnListenerError } from "./listeners.js";
+import {
+  checkHealth,
+  checkRegisterInput,
+  newEndpointRecord,
+  nonNegativeInt,
+  positiveInt,
+  wholeMs,
+} from "./records.js";
+import { createRedisClient, describeRedisUrl } from "./redis-client.js";
+import { StoreScripts } from "./redis-scripts.js";
+import {
+  type RedisStoreOptions,
+  type ResolvedRedisStoreOptions,
+  resolveRedisStoreOptions,
+} from "./store-options.js";
+import type {
+  Change,
+  ChangeNotice,
+  ExpiredLease,
+  Health,
+  MutationResult,
+  RegisterInput,
+  RegisterResult,
+  RenewResult,
+  ServiceState,
+  ServiceSummary,
+  Store,
+  SubscriberInfo,
+} from "./types.js";
+
+export class RedisStore implements Store {
+  readonly kind = "redis" as const;
+  private readonly options: ResolvedRedisStoreOptions;
+  private readonly where: string;
+  private readonly client: Redis;
+  private readonly scripts: StoreScripts;
+  private readonly tail: ChangeStreamTail;
+  private readonly listeners: ListenerSet<ChangeNotice>;
+  private readonly availabilityListeners: ListenerSet<boolean>;
+  /** undefined until the first connection attempt settles. */
+  private available: boolean | undefined;
+  private lastEpoch: string | undefined;
+  private closed = false;
+  private readonly connected: Promise<void>;
+  private cancelConnected: (error: Error) => void = () => {};
+
+  constructor(options: RedisStoreOptions) {
+    this.options = resolveRedisStoreOptions(options);
+    this.where = describeRedisUrl(this.options.url);
+    const logger = this.options.logger;
+    const onListenerError = logger
+      ? (error: unknown) => logger.error({ err: error }, "store listener threw")
+      : warnListenerError;
+    this.listeners = new ListenerSet(onListenerError);
+    this.availabilityListeners = new ListenerSet(onListenerError);
+    const keys = storeKeys(this.options.keyPrefix);
+    this.client = createRedisClient(this.options, "commands");
+    this.scripts = new StoreScripts(this.client, keys, this.options, (epoch) => this.observeEpoch(epoch));
+    const tailClient = createRedisClient(this.options, "tail");
+    tailClient.on("error", () => {});
+    this.tail = new ChangeStreamTail(
+      tailClient,
+      {
+        streamKey: keys.changes,
+        blockMs: this.options.tailBlockMs,
+        batchSize: this.options.tailBatchSize,
+        logger,
+      },
+      (notice) => this.listeners.emit(notice),
+    );
+    this.connected = new Promise<void>((resolve, reject) => {
+      this.cancelConnected = reject;
+      this.client.once("ready", () => resolve());
+    });
+    this.connected.catch(() => {});
+    this.watchConnection();
+    this.tail.start();
+  }
+
+  async ready(): Promise<void> {
+    this.checkOpen();
+    await this.connected;
+    await this.tail.started;
+  }
+
+  onAvailabilityChange(listener: (available: boolean) => void): () => void {
+    return this.availabilityListeners.add(listener);
+  }
+
+  subscribe(listener: (notice: ChangeNotice) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  epoch(): Promise<string> {
+    return this.call(() => this.scripts.epoch());
+  }
+
+  register(input: RegisterInput, nowMs: number): Promise<RegisterResult> {
+    return this.call(() => {
+      checkRegisterInput(input);
+      const record = newEndpointRecord(input, randomUUID(), wholeMs("nowMs", nowMs), false);
+      return this.scripts.register(record, input.maxEndpointsPerService);
+    });
+  }
+
+  renew(leaseId: string, health: Health | undefined, nowMs: number): Promise<RenewResult> {
+    return this.call(() => {
+      if (health !== undefined) checkHealth("health", health);
+      return this.scripts.renew(leaseId, health, wholeMs("nowMs", nowMs));
+    });
+  }
+
+  deregister(leaseId: string): Promise<MutationResult> {
+    return this.call(() => this.scripts.deregister(leaseId));
+  }
+
+  setAdminDrain(service: string, endpointId: string, drained: boolean): Promise<MutationResult> {
+    return this.call(() => this.scripts.setAdminDrain(service, endpointId, drained));
+  }
+
+  removeEndpoint(service: string, endpointId: string, revokeForMs: number): Promise<MutationResult> {
+    return this.call(() =>
+      this.scripts.removeEndpoint(service, endpointId, nonNegativeInt("revokeForMs", revokeForMs)),
+    );
+  }
+
+  setPolicy(service: string, policy: Policy): Promise<{ readonly version: number }> {
+    return this.call(() => this.scripts.setPolicy(service, policy));
+  }
+
+  deletePolicy(service: string): Promise<MutationResult> {
+    return this.call(() => this.scripts.deletePolicy(service));
+  }
+
+  expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {
+    return this.call(() => this.scripts.expireLeases(wholeMs("nowMs", nowMs), positiveInt("limit", limit)));
+  }
+
+  getService(service: string): Promise<ServiceState> {
+    return this.call(() => this.scripts.getService(service));
+  }
+
+  listServices(): Promise<readonly ServiceSummary[]> {
+    return this.call(() => this.scripts.listServices());
+  }
+
+  changesSince(service: string, version: number): Promise<readonly Change[] | undefined> {
+    return this.call(async () =>
+      Number.isSafeInteger(version) && version >= 0 ? this.scripts.changesSince(service, version) : undefined,
+    );
+  }
+
+  publishSubscribers(
+    replicaId: string,
+    subscribers: readonly SubscriberInfo[],
+    ttlMs: number,
+  ): Promise<void> {
+    return this.call(() =>
+      this.scripts.publishSubscribers(replicaId, subscribers, positiveInt("ttlMs", ttlMs)),
+    );
+  }
+
+  listSubscribers(): Promise<readonly SubscriberInfo[]> {
+    return this.call(() => this.scripts.listSubscribers());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelConnected(storeClosed("redis"));
+    await this.tail.stop();
+    await this.quitClient();
+    this.listeners.clear();
+    this.availabilityListeners.clear();
+  }
+
+  /** Runs one store operation with the fail-fast gate in front and errors translated behind. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    this.checkOpen();
+    if (this.available === false) {
+      throw storeUnavailable(`Redis at ${this.where} is unreachable; calls fail until it answers again`);
+    }
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private translate(error: unknown): Error {
+    if (!(error instanceof Error)) return storeFailure(String(error));
+    if (isMeshError(error)) return error;
+    if (this.closed) return storeClosed("redis");
+    if (error.name === "ReplyError")
+      return storeFailure(`Redis at ${this.where} refused a script: ${error.message}`, error);
+    if (error.message === "Command timed out") {
+      return storeUnavailable(
+        `Redis at ${this.where} did not answer within ${this.options.commandTimeoutMs} ms`,
+        error,
+      );
+    }
+    return storeUnavailable(`Redis at ${this.where}: ${error.message}`, error);
+  }
+
+  private watchConnection(): void {
+    this.client.on("ready", () => this.setAvailable(true));
+    this.client.on("close", () => this.setAvailable(false));
+    this.client.on("error", (error: Error) => {
+      // ioredis reports every failed reconnect attempt; one line per outage is enough.
+      if (this.available !== false) this.options.logger?.warn({ err: error }, "Redis connection error");
+    });
+  }
+
+  private setAvailable(available: boolean): void {
+    if (this.closed || this.available === available) return;
+    this.available = available;
+    this.options.logger?.[available ? "info" : "warn"](
+      { redis: this.where },
+      `Redis ${available ? "available" : "unavailable"}`,
+    );
+    this.availabilityListeners.emit(available);
+  }
+
+  private observeEpoch(epoch: string): void {
+    if (this.lastEpoch !== undefined && this.lastEpoch !== epoch) {
+      this.options.logger?.warn(
+        { previous: this.lastEpoch, epoch },
+        "store epoch changed: Redis data was wiped",
+      );
+    }
+    this.lastEpoch = epoch;
+  }
+
+  private async quitClient(): Promise<void> {
+    if (this.client.status !== "ready") {
+      this.client.disconnect();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.commandTimeoutMs);
+    });
+    await Promise.race([this.client.quit().catch(() => {}), timeout]);
+    clearTimeout(timer);
+    this.client.disconnect();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw storeClosed("redis");
+  }
+}
