@@ -3,7 +3,7 @@ export type { MeshClient } from "./client/mesh-client.js";
 export { createMeshClient } from "./client/mesh-client.js";
 export type { MeshClientOptions } from "./client/options.js";
 export { resolveMeshClientOptions } from "./client/options.js";
-export type { CallOptionsLike as MeshCallOptions, UnaryMethod } from "./client/dynamic-call.js";
+export type { CallOptionsLike as MeshCallOptions, MethodDescriptor, UnaryMethod } from "./client/dynamic-call.js";
 export type { EndpointHealth, MeshEndpoint } from "./client/endpoint.js";
 export type { EndpointStats, MeshStats, MethodStats, ServiceStats } from "./client/stats.js";
 

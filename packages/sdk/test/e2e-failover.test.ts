@@ -47,10 +47,12 @@ describe("an instance SIGKILLed under load", () => {
     victim.kill("SIGKILL");
     await victim.exited();
     await sleep(1000);
-    const attemptsAt1s = mesh.stats().services.echo?.endpoints.find((e) => e.id === victim.address)?.attempts.requests ?? 0;
+    const attemptsAt1s =
+      mesh.stats().services.echo?.endpoints.find((e) => e.id === victim.address)?.attempts.requests ?? 0;
     await sleep(1200);
     await load.stop();
-    const attemptsAtEnd = mesh.stats().services.echo?.endpoints.find((e) => e.id === victim.address)?.attempts.requests ?? 0;
+    const attemptsAtEnd =
+      mesh.stats().services.echo?.endpoints.find((e) => e.id === victim.address)?.attempts.requests ?? 0;
 
     assert.deepEqual(load.failures, [], `failed calls: ${JSON.stringify(load.failures.slice(0, 3))}`);
     assert.equal(attemptsAtEnd, attemptsAt1s, "attempts still sent to the dead endpoint after 1 s");

@@ -3,12 +3,21 @@ import { after, before, describe, it } from "node:test";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { createMeshClient, type MeshClient } from "../src/index.js";
 import { EchoServiceClient } from "./gen/echo/v1/echo.js";
-import { type EchoInstance, type StartedControlPlane, silent, startControlPlane, startEchoInstance } from "./support/fixture.js";
+import {
+  type EchoInstance,
+  type StartedControlPlane,
+  silent,
+  startControlPlane,
+  startEchoInstance,
+} from "./support/fixture.js";
 
 function echo(client: EchoServiceClient, message: string, deadlineMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
-    client.echo({ message, payload: Buffer.alloc(0), delayMs: 0, failWithCode: 0 }, new Metadata(), { deadline: Date.now() + deadlineMs }, (e, r) =>
-      e ? reject(e) : resolve(r.servedBy),
+    client.echo(
+      { message, payload: Buffer.alloc(0), delayMs: 0, failWithCode: 0 },
+      new Metadata(),
+      { deadline: Date.now() + deadlineMs },
+      (e, r) => (e ? reject(e) : resolve(r.servedBy)),
     );
   });
 }
@@ -21,7 +30,11 @@ describe("a stock generated client pointed at mesh:///echo", () => {
 
   before(async () => {
     cp = await startControlPlane();
-    instances = await Promise.all([startEchoInstance(cp.address), startEchoInstance(cp.address), startEchoInstance(cp.address)]);
+    instances = await Promise.all([
+      startEchoInstance(cp.address),
+      startEchoInstance(cp.address),
+      startEchoInstance(cp.address),
+    ]);
     mesh = createMeshClient({ controlPlane: cp.address, logger: silent });
     client = new EchoServiceClient("mesh:///echo", credentials.createInsecure());
   });

@@ -4,7 +4,14 @@ import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js"
 import { createMeshClient, type MeshClient } from "../src/index.js";
 import { EchoServiceClient } from "./gen/echo/v1/echo.js";
 import { Admin } from "./support/admin.js";
-import { type EchoInstance, eventually, type StartedControlPlane, silent, startControlPlane, startEchoInstance } from "./support/fixture.js";
+import {
+  type EchoInstance,
+  eventually,
+  type StartedControlPlane,
+  silent,
+  startControlPlane,
+  startEchoInstance,
+} from "./support/fixture.js";
 import { LoadLoop } from "./support/load.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,7 +23,10 @@ interface Outcome {
   ms: number;
 }
 
-function call(client: EchoServiceClient, options: { deadlineMs?: number; metadata?: Metadata } = {}): Promise<Outcome> {
+function call(
+  client: EchoServiceClient,
+  options: { deadlineMs?: number; metadata?: Metadata } = {},
+): Promise<Outcome> {
   const started = Date.now();
   return new Promise((resolve) => {
     client.echo(
@@ -24,7 +34,12 @@ function call(client: EchoServiceClient, options: { deadlineMs?: number; metadat
       options.metadata ?? new Metadata(),
       { deadline: Date.now() + (options.deadlineMs ?? 5000) },
       (e: ServiceError | null, r) =>
-        resolve({ code: e?.code ?? 0, details: e?.details ?? "", servedBy: r?.servedBy ?? "", ms: Date.now() - started }),
+        resolve({
+          code: e?.code ?? 0,
+          details: e?.details ?? "",
+          servedBy: r?.servedBy ?? "",
+          ms: Date.now() - started,
+        }),
     );
   });
 }
@@ -90,7 +105,9 @@ describe("policy set through Admin, applied live by the SDK", () => {
     const plain = await call(client);
     assert.equal(plain.code, status.UNAVAILABLE);
     assert.match(plain.details, /injected failure/);
-    await setPolicy({ circuitBreaker: { consecutiveFailures: 3, openDurationMs: 400, failureRatePercent: 0 } });
+    await setPolicy({
+      circuitBreaker: { consecutiveFailures: 3, openDurationMs: 400, failureRatePercent: 0 },
+    });
     for (let i = 0; i < 3; i++) assert.match((await call(client)).details, /injected failure/);
     const fast = await call(client);
     assert.equal(fast.code, status.UNAVAILABLE);
@@ -107,7 +124,10 @@ describe("policy set through Admin, applied live by the SDK", () => {
     const bad = instances[1] as EchoInstance;
     bad.behaviour.failWithCode = status.UNAVAILABLE;
     await setPolicy({
-      outlierDetection: { breaker: { consecutiveFailures: 3, openDurationMs: 60_000 }, maxEjectionPercent: 50 },
+      outlierDetection: {
+        breaker: { consecutiveFailures: 3, openDurationMs: 60_000 },
+        maxEjectionPercent: 50,
+      },
       retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5 },
     });
     const load = new LoadLoop(client, 4);

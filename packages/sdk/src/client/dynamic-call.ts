@@ -18,10 +18,11 @@ export interface CallOptionsLike {
   readonly metadata?: Metadata | Readonly<Record<string, string>>;
 }
 
+/** What `call()` needs of a generated method definition. */
+export type MethodDescriptor<Req, Res> = Pick<MethodDefinition<Req, Res>, "path" | "requestSerialize" | "responseDeserialize">;
+
 /** A unary method: a generated definition (typed), or a path with raw bytes in and out. */
-export type UnaryMethod<Req, Res> =
-  | Pick<MethodDefinition<Req, Res>, "path" | "requestSerialize" | "responseDeserialize">
-  | string;
+export type UnaryMethod<Req, Res> = MethodDescriptor<Req, Res> | string;
 
 const identity = (b: Buffer): Buffer => b;
 

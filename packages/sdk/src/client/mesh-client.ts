@@ -5,7 +5,7 @@ import { registerWithGrpc } from "../grpc/register.js";
 import { ClientMetrics } from "../metrics/client-metrics.js";
 import { SDK_VERSION } from "../version.js";
 import { DiscoveryConnection } from "./discovery-connection.js";
-import { type CallOptionsLike, DynamicCaller, type UnaryMethod } from "./dynamic-call.js";
+import { type CallOptionsLike, DynamicCaller, type MethodDescriptor, type UnaryMethod } from "./dynamic-call.js";
 import type { MeshEndpoint } from "./endpoint.js";
 import { type MeshHandle, registerMesh, unregisterMesh } from "./mesh-registry.js";
 import { type MeshClientOptions, type ResolvedMeshClientOptions, resolveMeshClientOptions } from "./options.js";
@@ -22,10 +22,13 @@ export interface MeshClient {
   /** True while the Discovery stream is up. */
   readonly connected: boolean;
   /**
-   * Calls a unary method of a mesh service without a generated client: pass a generated method
-   * definition (typed) or a "/package.Service/Method" path with a Buffer request.
+   * Calls a unary method of a mesh service through the mesh (balancing, breakers, retries,
+   * deadlines, limits) with a generated method definition, e.g.
+   * `mesh.call("user-service", UserServiceService.getUser, { id })`: typed request and response.
    */
-  call<Req, Res>(service: string, method: UnaryMethod<Req, Res>, request: Req, options?: CallOptionsLike): Promise<Res>;
+  call<Req, Res>(service: string, method: MethodDescriptor<Req, Res>, request: Req, options?: CallOptionsLike): Promise<Res>;
+  /** The same with a "/package.Service/Method" path and the request and response as raw bytes. */
+  call(service: string, method: string, request: Buffer, options?: CallOptionsLike): Promise<Buffer>;
   /** The endpoints the client routes to for `service` (subscribing on first use). */
   endpoints(service: string): readonly MeshEndpoint[];
   /** Resolves once the control plane (or the snapshot file) has given a state for `service`. */

@@ -84,7 +84,8 @@ const HEADER_RE = /^[0-9a-z_.-]+$/;
 function loadBalancing(lb: LoadBalancing | undefined, f: string): ResolvedLoadBalancing {
   const algorithm = ALGORITHMS.get(lb?.algorithm ?? 0);
   if (algorithm === undefined) {
-    throw new Violation(`${f}.algorithm`, `unknown load-balancing algorithm ${String(lb?.algorithm)}`);
+    const value = lb?.algorithm === -1 ? "(a value this SDK does not know)" : String(lb?.algorithm);
+    throw new Violation(`${f}.algorithm`, `unknown load-balancing algorithm ${value}`);
   }
   const hashHeader = (lb?.hashHeader ?? "").toLowerCase();
   if (algorithm === "ring_hash") {

@@ -6,14 +6,19 @@ import { type DeepPartial, Policy } from "../../src/gen/switchboard/v1/policy.js
 export class Admin {
   private readonly client: AdminClient;
 
-  constructor(address: string, private readonly token?: string) {
+  constructor(
+    address: string,
+    private readonly token?: string,
+  ) {
     this.client = new AdminClient(address, credentials.createInsecure());
   }
 
   setPolicy(service: string, policy: DeepPartial<Policy>): Promise<number> {
     return new Promise((resolve, reject) =>
-      this.client.setPolicy({ service, policy: Policy.fromPartial(policy), validateOnly: false }, this.md(), (e, r) =>
-        e ? reject(e) : resolve(r.version),
+      this.client.setPolicy(
+        { service, policy: Policy.fromPartial(policy), validateOnly: false },
+        this.md(),
+        (e, r) => (e ? reject(e) : resolve(r.version)),
       ),
     );
   }
@@ -26,13 +31,17 @@ export class Admin {
 
   drainEndpoint(service: string, endpointId: string, undo = false): Promise<number> {
     return new Promise((resolve, reject) =>
-      this.client.drainEndpoint({ service, endpointId, undo }, this.md(), (e, r) => (e ? reject(e) : resolve(r.version))),
+      this.client.drainEndpoint({ service, endpointId, undo }, this.md(), (e, r) =>
+        e ? reject(e) : resolve(r.version),
+      ),
     );
   }
 
   removeEndpoint(service: string, endpointId: string): Promise<number> {
     return new Promise((resolve, reject) =>
-      this.client.removeEndpoint({ service, endpointId }, this.md(), (e, r) => (e ? reject(e) : resolve(r.version))),
+      this.client.removeEndpoint({ service, endpointId }, this.md(), (e, r) =>
+        e ? reject(e) : resolve(r.version),
+      ),
     );
   }
 

@@ -5,7 +5,8 @@ import pino from "pino";
 import { createMeshServer } from "../../src/index.js";
 import { EchoServiceService, echoImplementation } from "./echo-service.js";
 
-const [controlPlane = "127.0.0.1:7400", service = "echo", zone = "", delayMs = "0", leaseTtlMs = "1000"] = process.argv.slice(2);
+const [controlPlane = "127.0.0.1:7400", service = "echo", zone = "", delayMs = "0", leaseTtlMs = "1000"] =
+  process.argv.slice(2);
 let address = "";
 const server = createMeshServer({
   service,
@@ -16,7 +17,10 @@ const server = createMeshServer({
   drainPropagationTimeoutMs: 3000,
   logger: pino({ level: process.env.SWITCHBOARD_LOG_LEVEL ?? "silent" }),
 });
-server.addService(EchoServiceService, echoImplementation(() => address, { delayMs: Number(delayMs), failWithCode: 0, failureRate: 0 }));
+server.addService(
+  EchoServiceService,
+  echoImplementation(() => address, { delayMs: Number(delayMs), failWithCode: 0, failureRate: 0 }),
+);
 server.start().then(
   (a) => {
     address = a.address;

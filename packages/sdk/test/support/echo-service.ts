@@ -1,5 +1,10 @@
 import { type sendUnaryData, type ServerUnaryCall, status } from "@grpc/grpc-js";
-import { type EchoRequest, type EchoResponse, type EchoServiceServer, EchoServiceService } from "../gen/echo/v1/echo.js";
+import {
+  type EchoRequest,
+  type EchoResponse,
+  type EchoServiceServer,
+  EchoServiceService,
+} from "../gen/echo/v1/echo.js";
 
 export { EchoServiceService };
 
@@ -13,13 +18,20 @@ export interface EchoBehaviour {
   failureRate: number;
 }
 
-export function echoImplementation(servedBy: () => string, behaviour: EchoBehaviour, random = Math.random): EchoServiceServer {
+export function echoImplementation(
+  servedBy: () => string,
+  behaviour: EchoBehaviour,
+  random = Math.random,
+): EchoServiceServer {
   return {
     echo(call: ServerUnaryCall<EchoRequest, EchoResponse>, callback: sendUnaryData<EchoResponse>) {
       const req = call.request;
       const delay = behaviour.delayMs + req.delayMs;
       const answer = () => {
-        const code = req.failWithCode || behaviour.failWithCode || (random() < behaviour.failureRate ? status.UNAVAILABLE : 0);
+        const code =
+          req.failWithCode ||
+          behaviour.failWithCode ||
+          (random() < behaviour.failureRate ? status.UNAVAILABLE : 0);
         if (code) callback({ code, details: `injected failure from ${servedBy()}` });
         else callback(null, { message: req.message, payload: req.payload, servedBy: servedBy() });
       };

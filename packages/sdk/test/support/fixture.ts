@@ -11,7 +11,9 @@ export interface StartedControlPlane {
   stop(): Promise<void>;
 }
 
-export async function startControlPlane(options: { redisUrl?: string; redisKeyPrefix?: string; listen?: string } = {}): Promise<StartedControlPlane> {
+export async function startControlPlane(
+  options: { redisUrl?: string; redisKeyPrefix?: string; listen?: string } = {},
+): Promise<StartedControlPlane> {
   const cp = createControlPlane({
     listenAddress: options.listen ?? "127.0.0.1:0",
     metricsListenAddress: "off",
@@ -33,7 +35,13 @@ export interface EchoInstance {
 
 export async function startEchoInstance(
   controlPlane: string,
-  options: { service?: string; zone?: string; weight?: number; leaseTtlMs?: number; behaviour?: Partial<EchoBehaviour> } = {},
+  options: {
+    service?: string;
+    zone?: string;
+    weight?: number;
+    leaseTtlMs?: number;
+    behaviour?: Partial<EchoBehaviour>;
+  } = {},
 ): Promise<EchoInstance> {
   const behaviour: EchoBehaviour = { delayMs: 0, failWithCode: 0, failureRate: 0, ...options.behaviour };
   let address = "";
@@ -48,13 +56,20 @@ export async function startEchoInstance(
     drainPropagationTimeoutMs: 2000,
     logger: silent,
   });
-  server.addService(EchoServiceService, echoImplementation(() => address, behaviour));
+  server.addService(
+    EchoServiceService,
+    echoImplementation(() => address, behaviour),
+  );
   address = (await server.start()).address;
   return { server, address, behaviour };
 }
 
 /** Polls `check` until it returns true, or fails after `timeoutMs`. For cross-process effects only. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition"): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -51,15 +51,28 @@ export class LoadLoop {
 
   private async work(): Promise<void> {
     while (this.running) {
-      const record = await new Promise<CallRecord>((resolve) => {
-        const metadata = this.metadata();
-        const args = { message: "x", payload: Buffer.alloc(0), delayMs: 0, failWithCode: 0 };
-        const options = { deadline: Date.now() + this.deadlineMs };
-        const done = (e: ServiceError | null, r?: { servedBy: string }) =>
-          resolve({ at: Date.now(), servedBy: r?.servedBy ?? "", code: e?.code ?? 0, details: e?.details ?? "" });
-        this.client.echo(args, metadata, options, done);
+      const record = await this.once().catch((e: unknown): CallRecord => {
+        // The client was closed under the loop (a failed test's cleanup): stop quietly.
+        this.running = false;
+        return { at: Date.now(), servedBy: "", code: -1, details: String(e) };
       });
       this.records.push(record);
     }
+  }
+
+  private once(): Promise<CallRecord> {
+    return new Promise<CallRecord>((resolve) => {
+      const metadata = this.metadata();
+      const args = { message: "x", payload: Buffer.alloc(0), delayMs: 0, failWithCode: 0 };
+      const options = { deadline: Date.now() + this.deadlineMs };
+      const done = (e: ServiceError | null, r?: { servedBy: string }) =>
+        resolve({
+          at: Date.now(),
+          servedBy: r?.servedBy ?? "",
+          code: e?.code ?? 0,
+          details: e?.details ?? "",
+        });
+      this.client.echo(args, metadata, options, done);
+    });
   }
 }
