@@ -12,7 +12,9 @@ export interface Reply {
 }
 
 const ack = (nonce: string): WatchRequest => ({ kind: { $case: "ack", ack: { nonce } } });
-const nack = (nonce: string, reason: string): WatchRequest => ({ kind: { $case: "nack", nack: { nonce, reason } } });
+const nack = (nonce: string, reason: string): WatchRequest => ({
+  kind: { $case: "nack", nack: { nonce, reason } },
+});
 
 /**
  * Applies one Discovery response to its service and says what to answer: ACK when applied,
@@ -29,7 +31,10 @@ export function applyResponse(
   if (!kind) return { service: "", messages: [ack(nonce)], nack: false, changed: false };
   if (kind.$case === "error") {
     const e = kind.error;
-    logger.warn({ service: e.service, code: e.code, reason: e.message }, "subscription refused by the control plane");
+    logger.warn(
+      { service: e.service, code: e.code, reason: e.message },
+      "subscription refused by the control plane",
+    );
     runtimeOf(e.service)?.subscriptionFailed(e.message);
     return { service: e.service, messages: [ack(nonce)], nack: false, changed: false };
   }
@@ -54,7 +59,10 @@ export function applyResponse(
       };
     }
   }
-  const outcome = kind.$case === "snapshot" ? view.applySnapshot(kind.snapshot, response.epoch) : view.applyDelta(kind.delta);
+  const outcome =
+    kind.$case === "snapshot"
+      ? view.applySnapshot(kind.snapshot, response.epoch)
+      : view.applyDelta(kind.delta);
   runtime.applied(outcome);
   const changed = outcome.endpointsChanged || outcome.policyChanged || kind.$case === "snapshot";
   if (outcome.rejected) {

@@ -17,7 +17,10 @@ export class Backoff {
 
   /** Delay before the next attempt: uniform in [0, min(max, initial x multiplier^n)]. */
   next(): number {
-    const cap = Math.min(this.options.maxMs, this.options.initialMs * this.options.multiplier ** this.attempt);
+    const cap = Math.min(
+      this.options.maxMs,
+      this.options.initialMs * this.options.multiplier ** this.attempt,
+    );
     this.attempt = Math.min(this.attempt + 1, 64);
     return Math.round(this.random() * cap);
   }

@@ -19,7 +19,10 @@ export interface CallOptionsLike {
 }
 
 /** What `call()` needs of a generated method definition. */
-export type MethodDescriptor<Req, Res> = Pick<MethodDefinition<Req, Res>, "path" | "requestSerialize" | "responseDeserialize">;
+export type MethodDescriptor<Req, Res> = Pick<
+  MethodDefinition<Req, Res>,
+  "path" | "requestSerialize" | "responseDeserialize"
+>;
 
 /** A unary method: a generated definition (typed), or a path with raw bytes in and out. */
 export type UnaryMethod<Req, Res> = MethodDescriptor<Req, Res> | string;
@@ -46,14 +49,23 @@ export class DynamicCaller {
     private readonly credentials: ChannelCredentials,
   ) {}
 
-  call<Req, Res>(service: string, method: UnaryMethod<Req, Res>, request: Req, options: CallOptionsLike = {}) {
+  call<Req, Res>(
+    service: string,
+    method: UnaryMethod<Req, Res>,
+    request: Req,
+    options: CallOptionsLike = {},
+  ) {
     const signal = options.signal;
     if (signal?.aborted) {
-      return Promise.reject(new MeshError(status.CANCELLED, "call aborted before it started", { cause: signal.reason }));
+      return Promise.reject(
+        new MeshError(status.CANCELLED, "call aborted before it started", { cause: signal.reason }),
+      );
     }
     const path = normalizePath(typeof method === "string" ? method : method.path);
     const serialize = (typeof method === "string" ? identity : method.requestSerialize) as (r: Req) => Buffer;
-    const deserialize = (typeof method === "string" ? identity : method.responseDeserialize) as (b: Buffer) => Res;
+    const deserialize = (typeof method === "string" ? identity : method.responseDeserialize) as (
+      b: Buffer,
+    ) => Res;
     const callOptions: CallOptions = {};
     if (options.deadlineMs !== undefined) callOptions.deadline = Date.now() + options.deadlineMs;
     return new Promise<Res>((resolve, reject) => {

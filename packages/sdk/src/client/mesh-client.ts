@@ -1,19 +1,28 @@
 import type { Logger } from "pino";
-import { CallStatsTable } from "../stats/call-stats-table.js";
 import type { WatchResponse } from "../gen/switchboard/v1/discovery.js";
 import { registerWithGrpc } from "../grpc/register.js";
 import { ClientMetrics } from "../metrics/client-metrics.js";
+import { CallStatsTable } from "../stats/call-stats-table.js";
 import { SDK_VERSION } from "../version.js";
+import { applyResponse } from "./apply-response.js";
 import { DiscoveryConnection } from "./discovery-connection.js";
-import { type CallOptionsLike, DynamicCaller, type MethodDescriptor, type UnaryMethod } from "./dynamic-call.js";
+import {
+  type CallOptionsLike,
+  DynamicCaller,
+  type MethodDescriptor,
+  type UnaryMethod,
+} from "./dynamic-call.js";
 import type { MeshEndpoint } from "./endpoint.js";
 import { type MeshHandle, registerMesh, unregisterMesh } from "./mesh-registry.js";
-import { type MeshClientOptions, type ResolvedMeshClientOptions, resolveMeshClientOptions } from "./options.js";
+import {
+  type MeshClientOptions,
+  type ResolvedMeshClientOptions,
+  resolveMeshClientOptions,
+} from "./options.js";
+import { ServiceRuntime } from "./service-runtime.js";
 import { readSnapshotFile } from "./snapshot-file.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { type MeshStats, serviceStats } from "./stats.js";
-import { ServiceRuntime } from "./service-runtime.js";
-import { applyResponse } from "./apply-response.js";
 
 /** The process's connection to the control plane, shared by every `mesh:` channel. */
 export interface MeshClient {
@@ -26,7 +35,12 @@ export interface MeshClient {
    * deadlines, limits) with a generated method definition, e.g.
    * `mesh.call("user-service", UserServiceService.getUser, { id })`: typed request and response.
    */
-  call<Req, Res>(service: string, method: MethodDescriptor<Req, Res>, request: Req, options?: CallOptionsLike): Promise<Res>;
+  call<Req, Res>(
+    service: string,
+    method: MethodDescriptor<Req, Res>,
+    request: Req,
+    options?: CallOptionsLike,
+  ): Promise<Res>;
   /** The same with a "/package.Service/Method" path and the request and response as raw bytes. */
   call(service: string, method: string, request: Buffer, options?: CallOptionsLike): Promise<Buffer>;
   /** The endpoints the client routes to for `service` (subscribing on first use). */
@@ -68,7 +82,11 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       credentials: options.controlPlaneCredentials,
       channelOptions: options.controlPlaneChannelOptions,
       token: options.token,
-      backoff: { initialMs: options.reconnectInitialBackoffMs, maxMs: options.reconnectMaxBackoffMs, multiplier: 2 },
+      backoff: {
+        initialMs: options.reconnectInitialBackoffMs,
+        maxMs: options.reconnectMaxBackoffMs,
+        multiplier: 2,
+      },
       logger: this.logger,
       hello: () => ({
         clientId: this.clientId,
@@ -120,7 +138,11 @@ class MeshClientImpl implements MeshClient, MeshHandle {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
-        reject(new Error(`no state for ${service} after ${timeoutMs} ms (${this.unreachableReason() ?? "waiting"})`));
+        reject(
+          new Error(
+            `no state for ${service} after ${timeoutMs} ms (${this.unreachableReason() ?? "waiting"})`,
+          ),
+        );
       }, timeoutMs);
       const off = runtime.onChange(() => {
         if (!runtime.view.initialized) return;
@@ -214,7 +236,9 @@ class MeshClientImpl implements MeshClient, MeshHandle {
   }
 
   private snapshotState() {
-    const services = [...this.runtimes.values()].filter((r) => r.view.initialized).map((r) => r.view.toSnapshot());
+    const services = [...this.runtimes.values()]
+      .filter((r) => r.view.initialized)
+      .map((r) => r.view.toSnapshot());
     return { epoch: this.epoch, services };
   }
 }

@@ -71,7 +71,8 @@ const ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
 function positive(value: number | undefined, fallback: number, field: string): number {
   const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`createMeshClient: ${field} must be > 0 (got ${v})`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new RangeError(`createMeshClient: ${field} must be > 0 (got ${v})`);
   return v;
 }
 
@@ -79,8 +80,11 @@ function positive(value: number | undefined, fallback: number, field: string): n
 export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMeshClientOptions {
   const env = process.env;
   const raw = o.controlPlane ?? (env.SWITCHBOARD_CONTROL_PLANE || "127.0.0.1:7400");
-  const controlPlane = (typeof raw === "string" ? raw.split(",") : [...raw]).map((a) => a.trim()).filter(Boolean);
-  if (controlPlane.length === 0) throw new RangeError("createMeshClient: controlPlane needs at least one address");
+  const controlPlane = (typeof raw === "string" ? raw.split(",") : [...raw])
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (controlPlane.length === 0)
+    throw new RangeError("createMeshClient: controlPlane needs at least one address");
   for (const address of controlPlane) {
     if (!ADDRESS_RE.test(address)) {
       throw new RangeError(`createMeshClient: controlPlane "${address}" is not "host:port"`);
@@ -88,7 +92,8 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
   }
   const initial = positive(o.reconnectInitialBackoffMs, 100, "reconnectInitialBackoffMs");
   const max = positive(o.reconnectMaxBackoffMs, 5000, "reconnectMaxBackoffMs");
-  if (max < initial) throw new RangeError("createMeshClient: reconnectMaxBackoffMs must be >= reconnectInitialBackoffMs");
+  if (max < initial)
+    throw new RangeError("createMeshClient: reconnectMaxBackoffMs must be >= reconnectInitialBackoffMs");
   return {
     controlPlane,
     controlPlaneCredentials: o.controlPlaneCredentials ?? credentials.createInsecure(),

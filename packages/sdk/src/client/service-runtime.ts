@@ -155,7 +155,10 @@ export class ServiceRuntime {
       }, delay + 1);
       timer.unref();
       this.ejectionTimers.set(key, timer);
-      this.deps.logger.warn({ service: this.service, endpoint: key, retryAfterMs: delay }, "endpoint ejected");
+      this.deps.logger.warn(
+        { service: this.service, endpoint: key, retryAfterMs: delay },
+        "endpoint ejected",
+      );
     } else {
       this.deps.logger.info({ service: this.service, endpoint: key }, "endpoint returned to rotation");
     }

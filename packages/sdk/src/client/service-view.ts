@@ -147,7 +147,8 @@ export class ServiceView {
     }
     this.holdingStale = false;
     const list = [...next.values()];
-    const changed = list.length !== this.effective.length || list.some((e, i) => !sameAt(this.effective, i, e));
+    const changed =
+      list.length !== this.effective.length || list.some((e, i) => !sameAt(this.effective, i, e));
     this.effective = list;
     return { rejected: undefined, changed };
   }

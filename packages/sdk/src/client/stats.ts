@@ -53,7 +53,10 @@ const EMPTY_ATTEMPTS: CallStatsSnapshot = {
   retries: 0,
 };
 
-export function serviceStats(runtime: ServiceRuntime, methodSnapshots: Record<string, CallStatsSnapshot>): ServiceStats {
+export function serviceStats(
+  runtime: ServiceRuntime,
+  methodSnapshots: Record<string, CallStatsSnapshot>,
+): ServiceStats {
   const traffic = runtime.traffic;
   const breakers = traffic.breakerStates();
   const methods: Record<string, MethodStats> = {};

@@ -55,7 +55,12 @@ function rejection(
     runtime.deps.clock,
     startMs,
   );
-  return { methodConfig: { name: [] }, pickInformation: {}, status: status.OK, dynamicFilterFactories: [factory] };
+  return {
+    methodConfig: { name: [] },
+    pickInformation: {},
+    status: status.OK,
+    dynamicFilterFactories: [factory],
+  };
 }
 
 /**

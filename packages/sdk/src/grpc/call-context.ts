@@ -30,7 +30,14 @@ export function callContextOf(extraPickInfo: { [key: string]: string }): CallCon
   return (extraPickInfo as unknown as { [CALL_CONTEXT]?: CallContext })[CALL_CONTEXT];
 }
 
-const TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 1e-6 };
+const TIMEOUT_UNITS_MS: Record<string, number> = {
+  H: 3_600_000,
+  M: 60_000,
+  S: 1000,
+  m: 1,
+  u: 0.001,
+  n: 1e-6,
+};
 
 /**
  * Reads the absolute deadline from an attempt's outgoing metadata. grpc-js writes the call's

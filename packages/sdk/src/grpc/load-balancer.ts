@@ -1,11 +1,11 @@
 import { type ChannelOptions, connectivityState, experimental } from "@grpc/grpc-js";
 import { EndpointLoad } from "../balancer/endpoint-load.js";
-import type { BalancerPicker } from "../balancer/types.js";
 import { createBalancer } from "../balancer/registry.js";
+import type { BalancerPicker } from "../balancer/types.js";
 import { preferLocalZone } from "../balancer/zone.js";
-import { monotonicClock } from "../clock.js";
 import type { MeshEndpoint } from "../client/endpoint.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
+import { monotonicClock } from "../clock.js";
 import type { ResolvedLoadBalancing } from "../policy/types.js";
 import { MeshPicker, type PickEntry } from "./picker.js";
 
@@ -92,7 +92,9 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
   private unsubscribe: (() => void) | undefined;
   private paused = false;
   private lastError = "";
-  private cached: { signature: string; lb: ResolvedLoadBalancing; picker: BalancerPicker<PickEntry> } | undefined;
+  private cached:
+    | { signature: string; lb: ResolvedLoadBalancing; picker: BalancerPicker<PickEntry> }
+    | undefined;
 
   constructor(private readonly helper: experimental.ChannelControlHelper) {
     this.childHelper = experimental.createChildChannelControlHelper(helper, {
@@ -100,7 +102,8 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
         if (error) this.lastError = error;
         this.refresh();
       },
-      createSubchannel: (address, args) => helper.createSubchannel(address, { ...SUBCHANNEL_DEFAULTS, ...args }),
+      createSubchannel: (address, args) =>
+        helper.createSubchannel(address, { ...SUBCHANNEL_DEFAULTS, ...args }),
     });
   }
 
@@ -166,7 +169,14 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
   }
 
   private census(runtime: ServiceRuntime): Census {
-    const c: Census = { candidates: [], connecting: 0, draining: 0, notServing: 0, ejected: 0, unreachable: 0 };
+    const c: Census = {
+      candidates: [],
+      connecting: 0,
+      draining: 0,
+      notServing: 0,
+      ejected: 0,
+      unreachable: 0,
+    };
     const outlier = runtime.traffic.outlier;
     for (const child of this.children.values()) {
       const state = child.leaf.getConnectivityState();
@@ -245,7 +255,8 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
     if (c.draining) parts.push(`${c.draining} draining`);
     if (c.notServing) parts.push(`${c.notServing} not serving`);
     if (c.ejected) parts.push(`${c.ejected} ejected`);
-    if (c.unreachable) parts.push(`${c.unreachable} unreachable${this.lastError ? ` (${this.lastError})` : ""}`);
+    if (c.unreachable)
+      parts.push(`${c.unreachable} unreachable${this.lastError ? ` (${this.lastError})` : ""}`);
     return `switchboard: no healthy endpoint for ${service}: ${parts.join(", ") || "none usable"}`;
   }
 

@@ -1,7 +1,7 @@
-import { experimental, type Metadata, type StatusObject, status } from "@grpc/grpc-js";
+import { experimental, type Metadata, type StatusObject, type status } from "@grpc/grpc-js";
 import type { CircuitBreaker } from "../breaker/circuit-breaker.js";
-import type { Clock } from "../clock.js";
 import type { MethodRecord } from "../client/method-record.js";
+import type { Clock } from "../clock.js";
 import type { CallContext } from "./call-context.js";
 
 /**

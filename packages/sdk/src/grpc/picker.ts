@@ -96,7 +96,12 @@ export class MeshPicker implements Picker {
     return undefined;
   }
 
-  private track(result: PickResult, entry: PickEntry, ctx: CallContext | undefined, metadata: Metadata): PickResult {
+  private track(
+    result: PickResult,
+    entry: PickEntry,
+    ctx: CallContext | undefined,
+    metadata: Metadata,
+  ): PickResult {
     const runtime = this.runtime;
     const clock = runtime.deps.clock;
     const outlier = runtime.traffic.outlier;

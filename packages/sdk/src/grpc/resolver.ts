@@ -1,5 +1,4 @@
-import { type ChannelOptions, Metadata, status } from "@grpc/grpc-js";
-import { experimental } from "@grpc/grpc-js";
+import { type ChannelOptions, experimental, Metadata, status } from "@grpc/grpc-js";
 import { lookupMesh } from "../client/mesh-registry.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
 import { admitCall } from "./admission.js";
@@ -60,17 +59,26 @@ class MeshResolver implements experimental.Resolver {
 
   private resolve(): void {
     if (this.destroyed) return;
-    if (!this.service) return this.fail("switchboard: a mesh target needs a service name (mesh:///my-service)");
+    if (!this.service) {
+      this.fail("switchboard: a mesh target needs a service name (mesh:///my-service)");
+      return;
+    }
     const mesh = lookupMesh(this.meshName);
     if (!mesh) {
       const which = this.meshName ? `named "${this.meshName}"` : "in this process";
-      return this.fail(`switchboard: no mesh client ${which}; call createMeshClient() before using mesh:/// targets`);
+      this.fail(
+        `switchboard: no mesh client ${which}; call createMeshClient() before using mesh:/// targets`,
+      );
+      return;
     }
     if (!this.runtime) {
       this.runtime = mesh.acquire(this.service);
       this.unsubscribe = this.runtime.onChange(() => this.resolve());
     }
-    if (this.runtime.view.initialized) return this.push();
+    if (this.runtime.view.initialized) {
+      this.push();
+      return;
+    }
     const reason = this.runtime.subscriptionFailure ?? mesh.unreachableReason();
     if (reason) this.fail(`switchboard: no endpoints known for ${this.service} yet: ${reason}`);
   }

@@ -1,8 +1,6 @@
-import { Counter, Gauge, Histogram, type Registry, register as globalRegistry } from "prom-client";
+import { Counter, Gauge, register as globalRegistry, Histogram, type Registry } from "prom-client";
 
-const LATENCY_BUCKETS_S = [
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
+const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * The SDK client's Prometheus series (`switchboard_client_*`), on the registry the user passes

@@ -1,8 +1,8 @@
-import { type Result, err, ok } from "../errors.js";
+import { err, ok, type Result } from "../errors.js";
 import {
   type CircuitBreaker,
-  LoadBalancing_Algorithm,
   type LoadBalancing,
+  LoadBalancing_Algorithm,
   type MethodPolicy,
   type OutlierDetection,
   type Policy,
@@ -47,7 +47,8 @@ function num(value: number | undefined, range: Range, field: string, integer = t
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new Violation(field, `must be a finite number (got ${String(value)})`);
   }
-  if (integer && !Number.isInteger(value)) throw new Violation(field, `must be a whole number (got ${value})`);
+  if (integer && !Number.isInteger(value))
+    throw new Violation(field, `must be a whole number (got ${value})`);
   if (value < range.min || value > range.max) {
     throw new Violation(field, `must be between ${range.min} and ${range.max} (got ${value})`);
   }
@@ -222,9 +223,7 @@ function resolve(p: Policy, f: string): ResolvedPolicy {
   return {
     loadBalancing: loadBalancing(p.loadBalancing, `${f}.load_balancing`),
     circuitBreaker: p.circuitBreaker ? breaker(p.circuitBreaker, `${f}.circuit_breaker`) : undefined,
-    outlierDetection: p.outlierDetection
-      ? outlier(p.outlierDetection, `${f}.outlier_detection`)
-      : undefined,
+    outlierDetection: p.outlierDetection ? outlier(p.outlierDetection, `${f}.outlier_detection`) : undefined,
     retry: p.retry ? retry(p.retry, `${f}.retry`) : undefined,
     timeoutMs: timeout(p.timeoutMs, `${f}.timeout_ms`),
     rateLimit: p.rateLimit ? rateLimit(p.rateLimit, `${f}.rate_limit`) : undefined,

@@ -1,9 +1,9 @@
-import { type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, status } from "@grpc/grpc-js";
+import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, status } from "@grpc/grpc-js";
 import {
   type HealthCheckRequest,
-  HealthCheckResponse_ServingStatus as Serving,
   type HealthCheckResponse,
   type HealthServer,
+  HealthCheckResponse_ServingStatus as Serving,
 } from "../gen/grpc/health/v1/health.js";
 
 export { HealthService } from "../gen/grpc/health/v1/health.js";
@@ -15,7 +15,10 @@ export type ServingStatus = "SERVING" | "NOT_SERVING";
  */
 export class HealthStatusTable {
   private readonly statuses = new Map<string, Serving>();
-  private readonly watchers = new Map<string, Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>>();
+  private readonly watchers = new Map<
+    string,
+    Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>
+  >();
 
   set(service: string, s: ServingStatus): void {
     const value = s === "SERVING" ? Serving.SERVING : Serving.NOT_SERVING;
@@ -39,7 +42,10 @@ export class HealthStatusTable {
   }
 
   readonly implementation: HealthServer = {
-    check: (call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) => {
+    check: (
+      call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
+      callback: sendUnaryData<HealthCheckResponse>,
+    ) => {
       const value = this.statuses.get(call.request.service);
       if (value === undefined) {
         callback({ code: status.NOT_FOUND, details: `unknown service "${call.request.service}"` });

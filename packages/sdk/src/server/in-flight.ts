@@ -1,4 +1,4 @@
-import { type ServerInterceptor, ServerInterceptingCall } from "@grpc/grpc-js";
+import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 
 /** Counts calls a server is handling, so a drain can wait until they have finished. */
 export class InFlightTracker {

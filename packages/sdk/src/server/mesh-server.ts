@@ -1,15 +1,20 @@
 import {
-  type Server,
   Server as GrpcServer,
+  type Server,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { HealthStatus } from "../gen/switchboard/v1/types.js";
 import { RegistrationClient } from "../gen/switchboard/v1/registration.js";
+import { HealthStatus } from "../gen/switchboard/v1/types.js";
 import { HealthService, HealthStatusTable } from "./health-service.js";
 import { InFlightTracker } from "./in-flight.js";
-import { advertisedHost, type MeshServerOptions, type ResolvedMeshServerOptions, resolveMeshServerOptions } from "./options.js";
+import {
+  advertisedHost,
+  type MeshServerOptions,
+  type ResolvedMeshServerOptions,
+  resolveMeshServerOptions,
+} from "./options.js";
 import { Registrar } from "./registrar.js";
 
 export type MeshServerState = "created" | "serving" | "not_serving" | "draining" | "stopped";
@@ -55,7 +60,10 @@ class MeshServerImpl implements MeshServer {
 
   constructor(private readonly o: ResolvedMeshServerOptions) {
     this.logger = o.logger.child({ component: "mesh-server", service: o.service });
-    this.server = new GrpcServer({ ...o.serverOptions, interceptors: [this.tracker.interceptor, ...(o.serverOptions.interceptors ?? [])] });
+    this.server = new GrpcServer({
+      ...o.serverOptions,
+      interceptors: [this.tracker.interceptor, ...(o.serverOptions.interceptors ?? [])],
+    });
     this.server.addService(HealthService, this.health.implementation);
   }
 
@@ -80,12 +88,24 @@ class MeshServerImpl implements MeshServer {
     const host = advertisedHost(listenHost, this.o.advertiseHost);
     for (const name of ["", this.o.service, ...this.serviceNames]) this.health.set(name, "SERVING");
     this.state = "serving";
-    this.client = new RegistrationClient(this.o.controlPlane, this.o.controlPlaneCredentials, this.o.controlPlaneChannelOptions);
+    this.client = new RegistrationClient(
+      this.o.controlPlane,
+      this.o.controlPlaneCredentials,
+      this.o.controlPlaneChannelOptions,
+    );
     this.registrar = new Registrar({
       client: this.client,
       token: this.o.token,
       logger: this.logger,
-      endpoint: { service: this.o.service, host, port, zone: this.o.zone, weight: this.o.weight, metadata: { ...this.o.metadata }, ttlMs: this.o.leaseTtlMs },
+      endpoint: {
+        service: this.o.service,
+        host,
+        port,
+        zone: this.o.zone,
+        weight: this.o.weight,
+        metadata: { ...this.o.metadata },
+        ttlMs: this.o.leaseTtlMs,
+      },
       backoff: { initialMs: 100, maxMs: 5000, multiplier: 2 },
       rpcTimeoutMs: 5000,
     });
@@ -100,7 +120,9 @@ class MeshServerImpl implements MeshServer {
     if (this.state !== "serving" && this.state !== "not_serving") return;
     this.state = serving ? "serving" : "not_serving";
     this.health.setAll(serving ? "SERVING" : "NOT_SERVING");
-    await this.registrar?.setHealth(serving ? HealthStatus.HEALTH_STATUS_SERVING : HealthStatus.HEALTH_STATUS_NOT_SERVING);
+    await this.registrar?.setHealth(
+      serving ? HealthStatus.HEALTH_STATUS_SERVING : HealthStatus.HEALTH_STATUS_NOT_SERVING,
+    );
   }
 
   drain(): Promise<void> {

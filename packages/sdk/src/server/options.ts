@@ -3,8 +3,8 @@ import {
   type ChannelCredentials,
   type ChannelOptions,
   credentials,
-  type ServerCredentials,
   ServerCredentials as SC,
+  type ServerCredentials,
   type ServerOptions,
 } from "@grpc/grpc-js";
 import pino, { type Logger } from "pino";
@@ -70,14 +70,17 @@ export interface ResolvedMeshServerOptions {
 
 function nonNegative(v: number | undefined, fallback: number, field: string): number {
   const value = v ?? fallback;
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`createMeshServer: ${field} must be >= 0 (got ${value})`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`createMeshServer: ${field} must be >= 0 (got ${value})`);
   return value;
 }
 
 export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServerOptions {
   const env = process.env;
   if (!o.service || !/^[A-Za-z0-9._-]{1,128}$/.test(o.service)) {
-    throw new RangeError(`createMeshServer: service must be 1..128 of [A-Za-z0-9._-] (got "${o.service ?? ""}")`);
+    throw new RangeError(
+      `createMeshServer: service must be 1..128 of [A-Za-z0-9._-] (got "${o.service ?? ""}")`,
+    );
   }
   const weight = o.weight ?? 1;
   if (!Number.isInteger(weight) || weight < 1 || weight > 1000) {
@@ -85,7 +88,8 @@ export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServ
   }
   const cp = o.controlPlane ?? (env.SWITCHBOARD_CONTROL_PLANE || "127.0.0.1:7400");
   const addresses = (typeof cp === "string" ? cp.split(",") : [...cp]).map((a) => a.trim()).filter(Boolean);
-  if (addresses.length === 0) throw new RangeError("createMeshServer: controlPlane needs at least one address");
+  if (addresses.length === 0)
+    throw new RangeError("createMeshServer: controlPlane needs at least one address");
   return {
     service: o.service,
     controlPlane: controlPlaneTarget(addresses),
@@ -102,7 +106,11 @@ export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServ
     leaseTtlMs: nonNegative(o.leaseTtlMs, 0, "leaseTtlMs"),
     drainPropagationTimeoutMs: nonNegative(o.drainPropagationTimeoutMs, 5000, "drainPropagationTimeoutMs"),
     drainInFlightTimeoutMs: nonNegative(o.drainInFlightTimeoutMs, 30_000, "drainInFlightTimeoutMs"),
-    startupRegistrationTimeoutMs: nonNegative(o.startupRegistrationTimeoutMs, 10_000, "startupRegistrationTimeoutMs"),
+    startupRegistrationTimeoutMs: nonNegative(
+      o.startupRegistrationTimeoutMs,
+      10_000,
+      "startupRegistrationTimeoutMs",
+    ),
     handleSignals: o.handleSignals ?? true,
     exitAfterSignalDrain: o.exitAfterSignalDrain ?? true,
     logger: o.logger ?? pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, pino.destination(2)),

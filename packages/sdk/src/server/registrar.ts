@@ -91,10 +91,16 @@ export class Registrar {
     this.stop();
     if (!leaseId) return;
     await new Promise<void>((resolve) => {
-      this.options.client.deregister({ leaseId }, this.metadata(), { deadline: Date.now() + this.options.rpcTimeoutMs }, (e) => {
-        if (e) this.options.logger.warn({ err: e.details }, "deregister failed; the lease will expire instead");
-        resolve();
-      });
+      this.options.client.deregister(
+        { leaseId },
+        this.metadata(),
+        { deadline: Date.now() + this.options.rpcTimeoutMs },
+        (e) => {
+          if (e)
+            this.options.logger.warn({ err: e.details }, "deregister failed; the lease will expire instead");
+          resolve();
+        },
+      );
     });
   }
 
@@ -133,14 +139,22 @@ export class Registrar {
   private register(): Promise<void> {
     const request: RegisterRequest = { ...this.options.endpoint, health: this.health };
     return new Promise((resolve, reject) => {
-      this.options.client.register(request, this.metadata(), { deadline: Date.now() + this.options.rpcTimeoutMs }, (e, r) => {
-        if (e || !r) return reject(e ?? new Error("no response"));
-        this.leaseId = r.leaseId;
-        this.ttlMs = r.ttlMs;
-        this.version = r.version;
-        this.options.logger.info({ endpoint: r.endpointId, leaseId: r.leaseId.slice(0, 8), ttlMs: r.ttlMs }, "registered");
-        resolve();
-      });
+      this.options.client.register(
+        request,
+        this.metadata(),
+        { deadline: Date.now() + this.options.rpcTimeoutMs },
+        (e, r) => {
+          if (e || !r) return reject(e ?? new Error("no response"));
+          this.leaseId = r.leaseId;
+          this.ttlMs = r.ttlMs;
+          this.version = r.version;
+          this.options.logger.info(
+            { endpoint: r.endpointId, leaseId: r.leaseId.slice(0, 8), ttlMs: r.ttlMs },
+            "registered",
+          );
+          resolve();
+        },
+      );
     });
   }
 
@@ -157,7 +171,10 @@ export class Registrar {
           throw new MeshError(err.code, `registration refused: ${err.details}`, { cause: err });
         }
         const delay = this.backoff.next();
-        this.options.logger.warn({ err: err.details ?? String(e), retryInMs: delay }, "registration failed; retrying");
+        this.options.logger.warn(
+          { err: err.details ?? String(e), retryInMs: delay },
+          "registration failed; retrying",
+        );
         await new Promise<void>((r) => {
           this.retryTimer = setTimeout(r, delay);
         });

@@ -1,4 +1,4 @@
-import { type sendUnaryData, type ServerUnaryCall, status } from "@grpc/grpc-js";
+import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import {
   type EchoRequest,
   type EchoResponse,

@@ -1,4 +1,4 @@
-import { createControlPlane, type ControlPlane } from "@switchboard/control-plane";
+import { type ControlPlane, createControlPlane } from "@switchboard/control-plane";
 import pino from "pino";
 import { createMeshServer, type MeshServer } from "../../src/index.js";
 import { type EchoBehaviour, EchoServiceService, echoImplementation } from "./echo-service.js";
