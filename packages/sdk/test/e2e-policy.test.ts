@@ -78,6 +78,13 @@ describe("policy set through Admin, applied live by the SDK", () => {
     await Promise.all(instances.map((i) => i.server.drain()));
   });
 
+  /** Calls until every instance has answered once: all connections are up. */
+  async function warmUp(): Promise<void> {
+    const seen = new Set<string>();
+    for (let i = 0; i < 100 && seen.size < instances.length; i++) seen.add((await call(client)).servedBy);
+    assert.equal(seen.size, instances.length, "every instance reachable");
+  }
+
   /** Sets a policy and waits until this client runs on it. */
   async function setPolicy(policy: Parameters<Admin["setPolicy"]>[1]): Promise<void> {
     const version = await admin.setPolicy(service, policy);
@@ -183,6 +190,25 @@ describe("policy set through Admin, applied live by the SDK", () => {
     // Without a budget: 5 attempts per call. With it: ~ calls x (1 + 0.1) + the 10 s floor (10).
     assert.ok(attempts <= calls * 1.1 + 12, `${attempts} attempts for ${calls} calls`);
     assert.ok(attempts > calls, "some retries were allowed");
+  });
+
+  it("gets calls past an instance that stopped answering, with a per-try timeout and retries", async () => {
+    await warmUp();
+    const hung = instances[2] as EchoInstance;
+    hung.behaviour.delayMs = 10_000;
+    await setPolicy({
+      retry: { maxAttempts: 3, perTryTimeoutMs: 150, initialBackoffMs: 1, maxBackoffMs: 5 },
+    });
+    const outcomes = await Promise.all(Array.from({ length: 30 }, () => call(client, { deadlineMs: 2000 })));
+    assert.deepEqual(
+      outcomes.filter((o) => o.code !== 0),
+      [],
+    );
+    assert.ok(outcomes.every((o) => o.servedBy !== hung.address));
+    const slowest = Math.max(...outcomes.map((o) => o.ms));
+    assert.ok(slowest < 1000, `a call took ${slowest} ms`);
+    const attempts = mesh.stats().services[service]?.endpoints.find((e) => e.id === hung.address)?.attempts;
+    assert.ok((attempts?.errorsByCode.UNAVAILABLE ?? 0) > 0, "attempts to the hung instance timed out");
   });
 
   it("sends calls with the same ring_hash key to the same instance", async () => {

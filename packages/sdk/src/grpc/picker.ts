@@ -2,6 +2,7 @@ import { experimental, Metadata, type StatusObject, status } from "@grpc/grpc-js
 import type { BalancerPicker, Pickable } from "../balancer/types.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
 import { type CallContext, callContextOf, deadlineFromMetadata } from "./call-context.js";
+import { PerTryTimeoutSubchannel } from "./per-try-timeout.js";
 
 const { PickResultType } = experimental;
 type Picker = experimental.Picker;
@@ -107,9 +108,14 @@ export class MeshPicker implements Picker {
     const outlier = runtime.traffic.outlier;
     const { key, load } = entry;
     let startedAt = 0;
+    const perTryMs = ctx?.method.retry?.perTryTimeoutMs;
+    const subchannel =
+      perTryMs !== undefined && result.subchannel
+        ? new PerTryTimeoutSubchannel(result.subchannel, perTryMs, key)
+        : result.subchannel;
     return {
       pickResultType: PickResultType.COMPLETE,
-      subchannel: result.subchannel,
+      subchannel,
       status: null,
       onCallStarted: () => {
         startedAt = clock.now();

@@ -34,6 +34,7 @@ export const POLICY_LIMITS = {
     initialBackoffMs: { default: 25, min: 1, max: 60_000 },
     maxBackoffMs: { default: 250, min: 1, max: 300_000 },
     backoffMultiplier: { default: 2, min: 1, max: 10 },
+    perTryTimeoutMs: { min: 1, max: 3_600_000 },
   },
   retryBudget: {
     ratio: { default: 0.2, min: 0, max: 1 },

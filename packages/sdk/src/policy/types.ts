@@ -54,6 +54,8 @@ export interface ResolvedRetry {
   readonly maxBackoffMs: number;
   readonly backoffMultiplier: number;
   readonly budget: ResolvedRetryBudget;
+  /** Per-attempt wait for a first answer, ms; undefined: none. */
+  readonly perTryTimeoutMs: number | undefined;
 }
 
 export interface ResolvedRateLimit {

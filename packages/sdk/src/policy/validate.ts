@@ -178,6 +178,10 @@ function retry(r: RetryPolicy, f: string): ResolvedRetry {
       ),
       windowMs: num(b?.windowMs, L.retryBudget.windowMs, `${f}.budget.window_ms`),
     },
+    perTryTimeoutMs:
+      r.perTryTimeoutMs === undefined || r.perTryTimeoutMs === null
+        ? undefined
+        : num(r.perTryTimeoutMs, R.perTryTimeoutMs, `${f}.per_try_timeout_ms`),
   };
 }
 
