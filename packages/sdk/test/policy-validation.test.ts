@@ -67,7 +67,9 @@ describe("policy defaults", () => {
       maxBackoffMs: 250,
       backoffMultiplier: 2,
       budget: { ratio: 0.2, minRetriesPerSecond: 10, windowMs: 10_000 },
+      perTryTimeoutMs: undefined,
     });
+    assert.equal(valid({ retry: { perTryTimeoutMs: 200 } }).retry?.perTryTimeoutMs, 200);
     assert.equal(p.outlierDetection?.maxEjectionPercent, 50);
     assert.equal(p.outlierDetection?.breaker.consecutiveFailures, 5);
     assert.deepEqual(p.rateLimit, { requestsPerSecond: 2.5, burst: 3 }, "burst: the rate rounded up");
@@ -80,6 +82,7 @@ describe("policy range checks name the exact field", () => {
     ["policy.circuit_breaker.consecutive_failures", { circuitBreaker: { consecutiveFailures: 10_001 } }],
     ["policy.circuit_breaker.failure_rate_percent", { circuitBreaker: { failureRatePercent: 101 } }],
     ["policy.circuit_breaker.window_ms", { circuitBreaker: { windowMs: 999 } }],
+    ["policy.retry.per_try_timeout_ms", { retry: { perTryTimeoutMs: 0 } }],
     ["policy.circuit_breaker.minimum_calls", { circuitBreaker: { minimumCalls: 0 } }],
     ["policy.circuit_breaker.slow_call_ms", { circuitBreaker: { slowCallMs: 3_600_001 } }],
     ["policy.circuit_breaker.slow_call_rate_percent", { circuitBreaker: { slowCallRatePercent: 0 } }],
