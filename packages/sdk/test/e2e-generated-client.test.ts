@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata } from "@grpc/grpc-js";
+import { Registry } from "prom-client";
 import { createMeshClient, type MeshClient } from "../src/index.js";
 import { EchoServiceClient } from "./gen/echo/v1/echo.js";
 import {
@@ -27,6 +28,7 @@ describe("a stock generated client pointed at mesh:///echo", () => {
   let instances: EchoInstance[];
   let mesh: MeshClient;
   let client: EchoServiceClient;
+  const registry = new Registry();
 
   before(async () => {
     cp = await startControlPlane();
@@ -35,7 +37,7 @@ describe("a stock generated client pointed at mesh:///echo", () => {
       startEchoInstance(cp.address),
       startEchoInstance(cp.address),
     ]);
-    mesh = createMeshClient({ controlPlane: cp.address, logger: silent });
+    mesh = createMeshClient({ controlPlane: cp.address, logger: silent, registry });
     client = new EchoServiceClient("mesh:///echo", credentials.createInsecure());
   });
 
@@ -65,5 +67,20 @@ describe("a stock generated client pointed at mesh:///echo", () => {
     assert.equal(method.successRate, 1);
     assert.ok(method.latencyMs.p99 >= method.latencyMs.p50);
     assert.equal(stats.endpoints.length, 3);
+  });
+
+  it("exports switchboard_client_* series on the registry it was given", async () => {
+    const text = await registry.metrics();
+    assert.match(
+      text,
+      /switchboard_client_requests_total\{service="echo",method="echo.v1.EchoService\/Echo",code="OK"\} (\d+)/,
+    );
+    assert.match(
+      text,
+      /switchboard_client_request_duration_seconds_bucket\{le="0.005",service="echo",method="echo.v1.EchoService\/Echo"\}/,
+    );
+    assert.match(text, /switchboard_client_endpoints\{service="echo",health="SERVING"\} 3/);
+    assert.match(text, /switchboard_client_control_plane_connected 1/);
+    assert.match(text, /switchboard_client_last_update_age_seconds \d/);
   });
 });

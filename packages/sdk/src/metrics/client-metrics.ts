@@ -2,6 +2,24 @@ import { Counter, Gauge, register as globalRegistry, Histogram, type Registry } 
 
 const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** The series named `name` on `registry`, created by `make` the first time. */
+function once<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+function counter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+): Counter<L> {
+  return once(registry, name, () => new Counter({ name, help, labelNames, registers: [registry] }));
+}
+
+function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Gauge<L> {
+  return once(registry, name, () => new Gauge({ name, help, labelNames, registers: [registry] }));
+}
+
 /**
  * The SDK client's Prometheus series (`switchboard_client_*`), on the registry the user passes
  * (default: prom-client's global registry). Several mesh clients may share one registry: each
@@ -22,20 +40,15 @@ export class ClientMetrics {
   readonly updateAge: Gauge;
 
   constructor(registry: Registry = globalRegistry, lastUpdateMs: () => number | undefined = () => undefined) {
-    const reg = [registry];
-    const once = <T>(name: string, make: () => T): T =>
-      (registry.getSingleMetric(name) as T | undefined) ?? make();
-    this.requests = once(
+    const r = registry;
+    this.requests = counter(
+      r,
       "switchboard_client_requests_total",
-      () =>
-        new Counter({
-          name: "switchboard_client_requests_total",
-          help: "Calls made through the mesh, by final gRPC status code (after retries).",
-          labelNames: ["service", "method", "code"],
-          registers: reg,
-        }),
+      "Calls made through the mesh, by final gRPC status code (after retries).",
+      ["service", "method", "code"],
     );
     this.latency = once(
+      r,
       "switchboard_client_request_duration_seconds",
       () =>
         new Histogram({
@@ -43,105 +56,67 @@ export class ClientMetrics {
           help: "Call latency as the caller saw it, retries and backoff included.",
           labelNames: ["service", "method"],
           buckets: LATENCY_BUCKETS_S,
-          registers: reg,
+          registers: [r],
         }),
     );
-    this.retries = once(
-      "switchboard_client_retries_total",
-      () =>
-        new Counter({
-          name: "switchboard_client_retries_total",
-          help: "Retry attempts sent.",
-          labelNames: ["service", "method"],
-          registers: reg,
-        }),
-    );
-    this.retriesDenied = once(
+    this.retries = counter(r, "switchboard_client_retries_total", "Retry attempts sent.", [
+      "service",
+      "method",
+    ]);
+    this.retriesDenied = counter(
+      r,
       "switchboard_client_retries_denied_total",
-      () =>
-        new Counter({
-          name: "switchboard_client_retries_denied_total",
-          help: "Retries not sent: reason=budget (retry budget exhausted) or deadline (no time left).",
-          labelNames: ["service", "reason"],
-          registers: reg,
-        }),
+      "Retries not sent: reason=budget (retry budget exhausted) or deadline (no time left).",
+      ["service", "reason"],
     );
-    this.rejected = once(
+    this.rejected = counter(
+      r,
       "switchboard_client_rejected_total",
-      () =>
-        new Counter({
-          name: "switchboard_client_rejected_total",
-          help: "Calls failed locally without a network call: reason=rate_limited or circuit_open.",
-          labelNames: ["service", "method", "reason"],
-          registers: reg,
-        }),
+      "Calls failed locally without a network call: reason=rate_limited or circuit_open.",
+      ["service", "method", "reason"],
     );
-    this.breakerState = once(
+    this.breakerState = gauge(
+      r,
       "switchboard_client_breaker_state",
-      () =>
-        new Gauge({
-          name: "switchboard_client_breaker_state",
-          help: "Circuit breaker state per service and scope: 0 closed, 1 half-open, 2 open.",
-          labelNames: ["service", "scope"],
-          registers: reg,
-        }),
+      "Circuit breaker state per service and scope: 0 closed, 1 half-open, 2 open.",
+      ["service", "scope"],
     );
-    this.ejections = once(
+    this.ejections = counter(
+      r,
       "switchboard_client_ejections_total",
-      () =>
-        new Counter({
-          name: "switchboard_client_ejections_total",
-          help: "Endpoints taken out of rotation by outlier detection.",
-          labelNames: ["service"],
-          registers: reg,
-        }),
+      "Endpoints taken out of rotation by outlier detection.",
+      ["service"],
     );
-    this.ejected = once(
+    this.ejected = gauge(
+      r,
       "switchboard_client_ejected_endpoints",
-      () =>
-        new Gauge({
-          name: "switchboard_client_ejected_endpoints",
-          help: "Endpoints currently ejected by outlier detection.",
-          labelNames: ["service"],
-          registers: reg,
-        }),
+      "Endpoints currently ejected by outlier detection.",
+      ["service"],
     );
-    this.endpoints = once(
-      "switchboard_client_endpoints",
-      () =>
-        new Gauge({
-          name: "switchboard_client_endpoints",
-          help: "Endpoints known per service, by health.",
-          labelNames: ["service", "health"],
-          registers: reg,
-        }),
-    );
-    this.nacks = once(
+    this.endpoints = gauge(r, "switchboard_client_endpoints", "Endpoints known per service, by health.", [
+      "service",
+      "health",
+    ]);
+    this.nacks = counter(
+      r,
       "switchboard_client_nacks_total",
-      () =>
-        new Counter({
-          name: "switchboard_client_nacks_total",
-          help: "Control-plane updates rejected (bad policy, or an update that would empty a service).",
-          labelNames: ["service"],
-          registers: reg,
-        }),
+      "Control-plane updates rejected (bad policy, or an update that would empty a service).",
+      ["service"],
     );
-    this.connected = once(
+    this.connected = gauge(
+      r,
       "switchboard_client_control_plane_connected",
-      () =>
-        new Gauge({
-          name: "switchboard_client_control_plane_connected",
-          help: "1 while the Discovery stream to the control plane is up.",
-          registers: reg,
-        }),
+      "1 while the Discovery stream to the control plane is up.",
+      [],
     );
     this.updateAge = once(
+      r,
       "switchboard_client_last_update_age_seconds",
       () =>
         new Gauge({
           name: "switchboard_client_last_update_age_seconds",
           help: "Seconds since the last update from the control plane (-1 before the first).",
-          registers: reg,
+          registers: [r],
           collect() {
             const last = lastUpdateMs();
             this.set(last === undefined ? -1 : (Date.now() - last) / 1000);
