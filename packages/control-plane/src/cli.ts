@@ -139,7 +139,7 @@ export const FLAGS: readonly FlagSpec[] = [
     env: "SWITCHBOARD_REVOKE_REMOVED_FOR_MS",
     option: "revokeRemovedForMs",
     kind: "int",
-    help: "how long a removed endpoint may not register again (default 3600000)",
+    help: "how long the lease of an endpoint removed through Admin stays revoked: its instance is told not to register again (default 3600000)",
   },
   {
     flag: "--replica-id",
@@ -169,13 +169,15 @@ export type CommandLine =
   | { readonly kind: "run"; readonly options: ControlPlaneOptions };
 
 export function helpText(): string {
-  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(38)}${f.env.padEnd(42)}${f.help}`);
+  const width = Math.max(...FLAGS.map((f) => f.flag.length)) + " <value>".length + 2;
+  const envWidth = Math.max(...FLAGS.map((f) => f.env.length)) + 2;
+  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(width)}${f.env.padEnd(envWidth)}${f.help}`);
   return [
     "Usage: switchboard-control-plane [flags]",
     "",
     "Flags (each also read from the environment variable beside it; a flag wins):",
     ...rows,
-    "  --help                                 show this text",
+    `  ${"--help".padEnd(width + envWidth)}show this text`,
     "",
     "Bearer tokens: SWITCHBOARD_ADMIN_TOKEN, SWITCHBOARD_REGISTRATION_TOKEN, SWITCHBOARD_DISCOVERY_TOKEN",
     "(or the --*-token-file flags). Unset: that API is open. Health and reflection are always open.",
@@ -188,6 +190,8 @@ function readFlags(argv: readonly string[]): Map<string, string> {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
+    // `pnpm start -- --listen ...` passes the "--" through: it separates nothing here.
+    if (arg === "--") continue;
     const eq = arg.indexOf("=");
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (/^--(admin|registration|discovery)-token$/.test(name)) {

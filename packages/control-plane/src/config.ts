@@ -63,7 +63,9 @@ export interface ControlPlaneOptions {
   readonly registry?: Registry;
   /** Time source for leases. Default `systemClock`. */
   readonly clock?: Clock;
-  /** How long an endpoint removed by Admin.RemoveEndpoint may not register again, in ms. Default 3600000. */
+  /** How long the lease of an endpoint removed by Admin.RemoveEndpoint stays revoked, in ms: its
+   * instance's keep-alives are answered REVOKED, so the SDK does not register it again (a new
+   * Register of the same address is still accepted). Default 3600000. */
   readonly revokeRemovedForMs?: number;
   /** Time between lease-expiry sweeps, in ms. Default min(minLeaseTtlMs / 4, 500). */
   readonly reaperIntervalMs?: number;

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { Authenticator } from "./auth.js";
 import {
   type ControlPlaneOptions,
@@ -96,6 +96,8 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     intervalMs: o.reaperIntervalMs,
     batchSize: o.reaperBatchSize,
     pauseAfterOutageMs: o.maxLeaseTtlMs,
+    // A Redis store survives a restart of every replica, with leases that ran out meanwhile.
+    pauseAtStartMs: store.kind === "redis" ? o.maxLeaseTtlMs : 0,
   });
   const now = () => Math.floor(clock.now());
   const keepAlives = new KeepAliveStreams(ctx, {

@@ -30,6 +30,10 @@ export interface LeaseReaperOptions {
   /** How long sweeps pause after the store was unreachable (one max lease TTL), so instances
    * get a chance to renew the leases that ran out meanwhile. */
   readonly pauseAfterOutageMs: number;
+  /** How long the first sweep waits after start. A persistent store (Redis) may hold leases that
+   * ran out while every replica was down; their instances need time to reconnect and renew.
+   * Default 0. */
+  readonly pauseAtStartMs?: number;
   readonly timers?: Timers;
 }
 
@@ -60,6 +64,14 @@ export class LeaseReaper {
   start(): void {
     if (this.running) return;
     this.running = true;
+    const pause = this.opts.pauseAtStartMs ?? 0;
+    if (pause > 0) {
+      this.pausedUntilMs = this.opts.clock.now() + pause;
+      this.log.info(
+        { pauseMs: pause },
+        "lease expiry starts after one max lease TTL, so instances can renew first",
+      );
+    }
     this.unsubscribe = this.opts.store.onAvailabilityChange((up) =>
       up ? this.storeBack() : this.storeDown(),
     );

@@ -34,6 +34,9 @@ export { FakeClock, monotonicClock, systemClock } from "./clock.js";
 // Errors, clocks.
 export type { Result } from "./errors.js";
 export { isMeshError, MeshError } from "./errors.js";
+// Policy model (shared with the control plane). `Policy` is the wire message (type and codec:
+// `Policy.fromPartial({...})` builds one for Admin.SetPolicy).
+export { Policy } from "./gen/switchboard/v1/policy.js";
 export type {
   LbAlgorithmName,
   MethodPolicyView,
@@ -48,7 +51,6 @@ export type {
   ResolvedRetryBudget,
   ResolvedZonePreference,
 } from "./policy/index.js";
-// Policy model (shared with the control plane).
 export {
   DEFAULT_POLICY,
   POLICY_LIMITS,

@@ -14,13 +14,16 @@ export const MESH_LB_NAME = "switchboard_mesh";
 export const RUNTIME_ATTRIBUTE = "switchboard.internal.runtime";
 
 /**
- * Keepalive on every mesh connection, so a frozen or unplugged endpoint is detected in seconds
- * (its calls then fail with UNAVAILABLE and are retried elsewhere). A channel option set by the
- * user wins.
+ * Defaults for every mesh connection; a channel option set by the user wins. Keepalive detects a
+ * frozen or unplugged endpoint in seconds (its calls then fail with UNAVAILABLE and are retried
+ * elsewhere). The reconnect backoff is capped at 5 s (grpc-js: 120 s) so an instance restarted
+ * on the same address is used again quickly; failed connects to a dead address are cheap.
  */
 const SUBCHANNEL_DEFAULTS: ChannelOptions = {
   "grpc.keepalive_time_ms": 5_000,
   "grpc.keepalive_timeout_ms": 2_000,
+  "grpc.initial_reconnect_backoff_ms": 250,
+  "grpc.max_reconnect_backoff_ms": 5_000,
 };
 
 class MeshLbConfig implements experimental.TypedLoadBalancingConfig {

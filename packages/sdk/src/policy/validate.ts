@@ -201,6 +201,13 @@ function timeout(value: number | undefined, f: string): number | undefined {
 const METHOD_KEY_RE = /^[A-Za-z_][A-Za-z0-9_.]*(\/[A-Za-z_][A-Za-z0-9_]*)?$/;
 
 function methodOverride(m: MethodPolicy, f: string): ResolvedMethodOverride {
+  if (m.retry?.budget) {
+    // One budget bounds every retry to the service: per-method budgets would add up to more.
+    throw new Violation(
+      `${f}.retry.budget`,
+      "the retry budget is per service; set it in policy.retry.budget",
+    );
+  }
   return {
     circuitBreaker: m.circuitBreaker ? breaker(m.circuitBreaker, `${f}.circuit_breaker`) : undefined,
     retry: m.retry ? retry(m.retry, `${f}.retry`) : undefined,

@@ -54,7 +54,7 @@ class MeshServerImpl implements MeshServer {
   private readonly serviceNames: string[] = [];
   private readonly logger: Logger;
   private registrar: Registrar | undefined;
-  private client: RegistrationClient | undefined;
+  private clients: RegistrationClient[] = [];
   private draining: Promise<void> | undefined;
   private readonly onSignal = (signal: NodeJS.Signals) => this.signalled(signal);
 
@@ -88,13 +88,12 @@ class MeshServerImpl implements MeshServer {
     const host = advertisedHost(listenHost, this.o.advertiseHost);
     for (const name of ["", this.o.service, ...this.serviceNames]) this.health.set(name, "SERVING");
     this.state = "serving";
-    this.client = new RegistrationClient(
-      this.o.controlPlane,
-      this.o.controlPlaneCredentials,
-      this.o.controlPlaneChannelOptions,
+    this.clients = this.o.controlPlane.map(
+      (address) =>
+        new RegistrationClient(address, this.o.controlPlaneCredentials, this.o.controlPlaneChannelOptions),
     );
     this.registrar = new Registrar({
-      client: this.client,
+      clients: this.clients,
       token: this.o.token,
       logger: this.logger,
       endpoint: {
@@ -182,7 +181,7 @@ class MeshServerImpl implements MeshServer {
         resolve();
       });
     });
-    this.client?.close();
+    for (const client of this.clients) client.close();
     this.state = "stopped";
   }
 

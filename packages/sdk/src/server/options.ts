@@ -30,6 +30,7 @@ export interface MeshServerOptions {
   readonly zone?: string;
   /** 1..1000. Default 1. */
   readonly weight?: number;
+  /** Labels registered with the endpoint (version, canary, ...); at most 32 entries. Default {}. */
   readonly metadata?: Readonly<Record<string, string>>;
   /** Requested lease TTL, ms; 0 = the control plane's default. Default 0. */
   readonly leaseTtlMs?: number;
@@ -43,12 +44,14 @@ export interface MeshServerOptions {
   readonly handleSignals?: boolean;
   /** After a signal-triggered drain, exit the process (code 0). Default true. */
   readonly exitAfterSignalDrain?: boolean;
+  /** Default: pino at `SWITCHBOARD_LOG_LEVEL` (else "info") on stderr. */
   readonly logger?: Logger;
 }
 
 export interface ResolvedMeshServerOptions {
   readonly service: string;
-  readonly controlPlane: string;
+  /** Control-plane replicas, tried in turn. */
+  readonly controlPlane: readonly string[];
   readonly controlPlaneCredentials: ChannelCredentials;
   readonly controlPlaneChannelOptions: ChannelOptions;
   readonly token: string | undefined;
@@ -92,9 +95,15 @@ export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServ
     throw new RangeError("createMeshServer: controlPlane needs at least one address");
   return {
     service: o.service,
-    controlPlane: controlPlaneTarget(addresses),
+    controlPlane: addresses,
     controlPlaneCredentials: o.controlPlaneCredentials ?? credentials.createInsecure(),
-    controlPlaneChannelOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000 },
+    controlPlaneChannelOptions: {
+      "grpc.keepalive_time_ms": 10_000,
+      "grpc.keepalive_timeout_ms": 5_000,
+      // Keep grpc-js's connection backoff (default up to 120 s) within the registrar's own.
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 5_000,
+    },
     token: o.token ?? (env.SWITCHBOARD_REGISTRATION_TOKEN || undefined),
     listen: o.listen ?? "0.0.0.0:0",
     advertiseHost: o.advertiseHost,
@@ -115,18 +124,6 @@ export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServ
     exitAfterSignalDrain: o.exitAfterSignalDrain ?? true,
     logger: o.logger ?? pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, pino.destination(2)),
   };
-}
-
-const IPV4_PORT = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/;
-
-/**
- * One grpc-js target for the control-plane replicas: an `ipv4:` list (pick-first fails over
- * between them) when every address is an IPv4 literal; otherwise the first address, so
- * replicas given by name should sit behind one DNS name.
- */
-function controlPlaneTarget(addresses: readonly string[]): string {
-  if (addresses.length > 1 && addresses.every((a) => IPV4_PORT.test(a))) return `ipv4:${addresses.join(",")}`;
-  return addresses[0] as string;
 }
 
 const WILDCARD = new Set(["0.0.0.0", "::", "[::]", ""]);

@@ -13,7 +13,8 @@ import {
 import { HealthStatus } from "../gen/switchboard/v1/types.js";
 
 export interface RegistrarOptions {
-  readonly client: RegistrationClient;
+  /** One client per control-plane replica; the registrar moves to the next one on failure. */
+  readonly clients: readonly RegistrationClient[];
   readonly token: string | undefined;
   readonly logger: Logger;
   /** What to register (health is the registrar's current one). */
@@ -50,6 +51,7 @@ export class Registrar {
   private received = 0;
   private registering: Promise<void> | undefined;
   private closed = false;
+  private replica = 0;
 
   constructor(private readonly options: RegistrarOptions) {
     this.backoff = new Backoff(options.backoff);
@@ -76,7 +78,7 @@ export class Registrar {
   awaitPropagation(version: number, timeoutMs: number): Promise<AwaitPropagationResponse> {
     const service = this.options.endpoint.service;
     return new Promise((resolve, reject) => {
-      this.options.client.awaitPropagation(
+      this.client.awaitPropagation(
         { service, version, timeoutMs },
         this.metadata(),
         { deadline: Date.now() + timeoutMs + this.options.rpcTimeoutMs },
@@ -91,7 +93,7 @@ export class Registrar {
     this.stop();
     if (!leaseId) return;
     await new Promise<void>((resolve) => {
-      this.options.client.deregister(
+      this.client.deregister(
         { leaseId },
         this.metadata(),
         { deadline: Date.now() + this.options.rpcTimeoutMs },
@@ -130,6 +132,17 @@ export class Registrar {
     for (const p of this.pendingAcks.splice(0)) p.resolve(undefined);
   }
 
+  /** The client of the replica in use. */
+  private get client(): RegistrationClient {
+    const clients = this.options.clients;
+    return clients[this.replica % clients.length] as RegistrationClient;
+  }
+
+  /** After a failure: try the next replica next time. */
+  private nextReplica(): void {
+    this.replica = (this.replica + 1) % this.options.clients.length;
+  }
+
   private metadata(): Metadata {
     const m = new Metadata();
     if (this.options.token) m.set("authorization", `Bearer ${this.options.token}`);
@@ -139,7 +152,7 @@ export class Registrar {
   private register(): Promise<void> {
     const request: RegisterRequest = { ...this.options.endpoint, health: this.health };
     return new Promise((resolve, reject) => {
-      this.options.client.register(
+      this.client.register(
         request,
         this.metadata(),
         { deadline: Date.now() + this.options.rpcTimeoutMs },
@@ -184,7 +197,7 @@ export class Registrar {
 
   private openKeepAlive(): void {
     if (this.closed) return;
-    const stream = this.options.client.keepAlive(this.metadata());
+    const stream = this.client.keepAlive(this.metadata());
     this.stream = stream;
     this.sent = 0;
     this.received = 0;
@@ -197,6 +210,7 @@ export class Registrar {
       this.failPending();
       if (this.closed) return;
       const delay = this.backoff.next();
+      this.nextReplica();
       this.options.logger.warn({ reason: why, retryInMs: delay }, "keep-alive stream lost; reconnecting");
       this.retryTimer = setTimeout(() => this.openKeepAlive(), delay);
     };
