@@ -34,6 +34,18 @@ describe("peak EWMA endpoint load", () => {
     assert.ok(Math.abs(load.latencyMs() - (100 / Math.E + 10 * (1 - 1 / Math.E))) < 1e-9);
   });
 
+  it("lets a busy endpoint forget a single slow answer within a few dozen answers, but not a slow streak", () => {
+    const clock = new FakeClock();
+    const busy = new EndpointLoad(clock, DECAY_MS);
+    serve(clock, busy, 2, 100);
+    serve(clock, busy, 50, 1); // one pause of the process
+    serve(clock, busy, 2, 40); // 400 ms of fast answers, a small part of the 10 s decay
+    assert.ok(busy.latencyMs() < 3, `still looks slow: ${busy.latencyMs()} ms`);
+    const slow = new EndpointLoad(clock, DECAY_MS);
+    serve(clock, slow, 20, 200);
+    assert.ok(slow.latencyMs() >= 19, "a steadily slow endpoint keeps its cost");
+  });
+
   it("multiplies latency by calls in flight + 1", () => {
     const clock = new FakeClock();
     const load = new EndpointLoad(clock, DECAY_MS);

@@ -103,7 +103,10 @@ describe("policy set through Admin, applied live by the SDK", () => {
     const before = load.share(0, t).get(slow.address) ?? 0;
     const afterSwitch = load.share(t + 500).get(slow.address) ?? 0;
     assert.ok(before > 0.25, `round robin gave the slow instance ${before}`);
-    assert.ok(afterSwitch < before / 2, `peak_ewma gives the slow instance ${afterSwitch} (round robin: ${before})`);
+    assert.ok(
+      afterSwitch < before / 2,
+      `peak_ewma gives the slow instance ${afterSwitch} (round robin: ${before})`,
+    );
     assert.deepEqual(load.failures, []);
   });
 
@@ -125,6 +128,44 @@ describe("policy set through Admin, applied live by the SDK", () => {
     assert.equal((await call(client)).code, 0, "the half-open probe succeeds");
     assert.equal((await call(client)).code, 0);
     assert.equal(mesh.stats().services[service]?.breakers["*"], "closed");
+  });
+
+  it("lets a caller looping on fast failures make progress: the breaker's probe still completes", async () => {
+    for (const i of instances) i.behaviour.failWithCode = status.UNAVAILABLE;
+    await setPolicy({
+      circuitBreaker: { consecutiveFailures: 2, failureRatePercent: 0, openDurationMs: 200 },
+    });
+    while (mesh.stats().services[service]?.breakers["*"] !== "open") await call(client);
+    for (const i of instances) i.behaviour.failWithCode = 0;
+    // Tight loops: while one of them waits for the half-open probe's answer, the others only
+    // get fast failures, and must not keep the event loop from reading that answer.
+    const started = Date.now();
+    let ok = 0;
+    const loop = async () => {
+      while (ok === 0 && Date.now() - started < 5000) if ((await call(client)).code === 0) ok++;
+    };
+    await Promise.all([loop(), loop(), loop(), loop()]);
+    assert.ok(ok >= 1, "a probe got through and succeeded");
+    assert.ok(Date.now() - started < 5000);
+    assert.equal(mesh.stats().services[service]?.breakers["*"], "closed");
+  });
+
+  it("keeps the service breaker closed when the failures all come from one endpoint", async () => {
+    await warmUp();
+    (instances[0] as EchoInstance).behaviour.failWithCode = status.UNAVAILABLE;
+    await setPolicy({
+      circuitBreaker: { consecutiveFailures: 2, failureRatePercent: 0, openDurationMs: 60_000 },
+    });
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < 30; i++) outcomes.push(await call(client));
+    assert.ok(outcomes.filter((o) => o.code !== 0).length >= 8, "the bad endpoint's calls fail (no retries)");
+    assert.equal(outcomes.filter((o) => /circuit breaker open/.test(o.details)).length, 0);
+    assert.equal(mesh.stats().services[service]?.breakers["*"], "closed");
+    // Once a second endpoint fails too, the service as a whole is failing: the breaker opens.
+    (instances[1] as EchoInstance).behaviour.failWithCode = status.UNAVAILABLE;
+    for (let i = 0; i < 30 && mesh.stats().services[service]?.breakers["*"] !== "open"; i++)
+      await call(client);
+    assert.equal(mesh.stats().services[service]?.breakers["*"], "open");
   });
 
   it("ejects an endpoint that keeps failing, without failing calls when retries are on", async () => {

@@ -8,11 +8,21 @@ import type { Clock } from "../clock.js";
 export const DEFAULT_UNMEASURED_PENALTY = 1e9;
 
 /**
+ * Least weight a new sample gets in the average. Time alone (1 - exp(-dt/decay)) gives a busy
+ * endpoint's samples almost no weight (dt is tiny), so one pause of its process would keep it
+ * looking slow for most of the decay time; with this floor an endpoint answering fast again
+ * forgets a single slow answer within a few dozen answers, while one that stays slow keeps its
+ * cost. A quiet endpoint (dt large) is governed by the decay time as before.
+ */
+export const MIN_SAMPLE_WEIGHT = 0.1;
+
+/**
  * Live load figures for one endpoint, shared by every picker of a process (mutated by the
  * caller on call start and end): calls in flight, and a peak-sensitive moving average of
  * latency as in Finagle's and linkerd2's PeakEwma. A sample above the average replaces it at
  * once, so a slowing endpoint is avoided quickly; a sample below it is blended in with weight
- * 1 - exp(-dt/decay), dt being the time since the previous sample, so it recovers gradually.
+ * 1 - exp(-dt/decay), dt being the time since the previous sample, and at least
+ * MIN_SAMPLE_WEIGHT, so it recovers gradually, and a busy endpoint within a few dozen answers.
  * Read through `cost()`, the average also decays toward zero while no sample arrives, so an
  * endpoint that was avoided for being slow is tried again after a while.
  */
@@ -49,7 +59,7 @@ export class EndpointLoad {
     if (!this.sampled || latencyMs > this.ewmaMs) {
       this.ewmaMs = latencyMs;
     } else {
-      const w = Math.exp(-Math.max(0, now - this.sampledAt) / this.decayMs);
+      const w = Math.min(Math.exp(-Math.max(0, now - this.sampledAt) / this.decayMs), 1 - MIN_SAMPLE_WEIGHT);
       this.ewmaMs = this.ewmaMs * w + latencyMs * (1 - w);
     }
     this.sampled = true;

@@ -124,6 +124,11 @@ export class CircuitBreaker {
     else this.onOutcome(outcome === "failure", durationMs);
   }
 
+  /** True when a call ending with `code` counts as a failure for this breaker. */
+  isFailure(code: number): boolean {
+    return classifyOutcome(code, this.config) === "failure";
+  }
+
   /** Time until an open breaker lets probes through, in ms; 0 unless open. */
   retryAfterMs(): number {
     this.refresh();

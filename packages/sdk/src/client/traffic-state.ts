@@ -1,5 +1,6 @@
 import { EndpointLoad } from "../balancer/endpoint-load.js";
 import { type BreakerState, CircuitBreaker } from "../breaker/circuit-breaker.js";
+import { FailureSources } from "../breaker/failure-sources.js";
 import { OutlierDetector } from "../breaker/outlier-detector.js";
 import type { Clock } from "../clock.js";
 import type { ClientMetrics } from "../metrics/client-metrics.js";
@@ -30,7 +31,12 @@ export class TrafficState {
   readonly loads = new Map<string, EndpointLoad>();
   outlier: OutlierDetector | undefined;
   readonly budget: RetryBudget;
+  /** Endpoints recent failed calls went to: a service breaker opens only on failures from two. */
+  readonly failureSources: FailureSources;
   private readonly breakers = new Map<string, CircuitBreaker>();
+  /** Window of each breaker's rate triggers, for its "failures from two endpoints" check. */
+  private readonly breakerWindows = new Map<string, number>();
+  private servingEndpoints = 0;
   private readonly buckets = new Map<string, TokenBucket>();
   private decayMs: number;
   /** The service's endpoints (what outlier detection tracks), whether or not a channel uses them yet. */
@@ -45,6 +51,7 @@ export class TrafficState {
   ) {
     this.decayMs = policy.loadBalancing.ewmaDecayMs;
     this.budget = new RetryBudget(policy.retry?.budget ?? DEFAULT_BUDGET, clock);
+    this.failureSources = new FailureSources(clock);
     this.applyPolicy(policy);
   }
 
@@ -57,9 +64,11 @@ export class TrafficState {
     return load;
   }
 
-  setEndpoints(keys: readonly string[]): void {
+  setEndpoints(keys: readonly string[], serving: number): void {
     this.endpointKeys = keys;
+    this.servingEndpoints = serving;
     const keep = new Set(keys);
+    this.failureSources.retain(keep);
     for (const key of this.loads.keys()) if (!keep.has(key)) this.loads.delete(key);
     this.outlier?.setEndpoints(keys);
     this.metrics.ejected.labels(this.service).set(this.outlier?.ejectedCount ?? 0);
@@ -68,7 +77,13 @@ export class TrafficState {
   breaker(scope: string, config: ResolvedBreakerConfig): CircuitBreaker {
     let breaker = this.breakers.get(scope);
     if (!breaker) {
-      breaker = new CircuitBreaker(config, this.clock);
+      this.breakerWindows.set(scope, config.windowMs);
+      const canOpen = () =>
+        this.failureSources.spreadEnough(
+          this.breakerWindows.get(scope) ?? config.windowMs,
+          Math.min(2, this.servingEndpoints),
+        );
+      breaker = new CircuitBreaker(config, this.clock, { canOpen });
       const gauge = this.metrics.breakerState.labels(this.service, scope);
       gauge.set(0);
       breaker.onStateChange(({ to }) => gauge.set(STATE_VALUE[to]));
@@ -100,9 +115,12 @@ export class TrafficState {
     this.applyOutlier(policy);
     for (const [scope, breaker] of this.breakers) {
       const config = scope === "*" ? policy.circuitBreaker : policy.methods.get(scope)?.circuitBreaker;
-      if (config) breaker.updateConfig(config);
-      else {
+      if (config) {
+        breaker.updateConfig(config);
+        this.breakerWindows.set(scope, config.windowMs);
+      } else {
         this.breakers.delete(scope);
+        this.breakerWindows.delete(scope);
         this.metrics.breakerState.remove(this.service, scope);
       }
     }

@@ -99,6 +99,7 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     attemptsStarted: 0,
     attemptsEnded: 0,
     tried: undefined,
+    lastEndpoint: undefined,
     lastStatus: undefined,
     deadlineMs: undefined,
     retries: 0,
@@ -108,6 +109,8 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     methodConfig: methodConfigFor(policy),
     pickInformation,
     status: status.OK,
-    dynamicFilterFactories: [new OutcomeFilterFactory(ctx, entry.record, breaker, clock)],
+    dynamicFilterFactories: [
+      new OutcomeFilterFactory(ctx, entry.record, breaker, runtime.traffic.failureSources, clock),
+    ],
   };
 }

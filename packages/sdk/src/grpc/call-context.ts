@@ -13,8 +13,10 @@ export interface CallContext {
   readonly startMs: number;
   attemptsStarted: number;
   attemptsEnded: number;
-  /** Endpoints earlier attempts went to. */
+  /** Endpoints earlier attempts failed on (for a retry to prefer another). */
   tried: Set<string> | undefined;
+  /** The endpoint of the attempt started last. */
+  lastEndpoint: string | undefined;
   /** Status of the last attempt that ended. */
   lastStatus: StatusObject | undefined;
   /** Absolute deadline (ms), learnt from the first attempt's grpc-timeout; Infinity when none. */

@@ -1,5 +1,6 @@
 import { experimental, type Metadata, type StatusObject, type status } from "@grpc/grpc-js";
 import type { CircuitBreaker } from "../breaker/circuit-breaker.js";
+import type { FailureSources } from "../breaker/failure-sources.js";
 import type { MethodRecord } from "../client/method-record.js";
 import type { Clock } from "../clock.js";
 import type { CallContext } from "./call-context.js";
@@ -14,17 +15,31 @@ class OutcomeFilter extends experimental.BaseFilter {
     private readonly ctx: CallContext,
     private readonly record: MethodRecord,
     private readonly breaker: CircuitBreaker | undefined,
+    private readonly sources: FailureSources,
     private readonly clock: Clock,
   ) {
     super();
   }
 
   override receiveTrailers(s: StatusObject): StatusObject {
-    const latencyMs = this.clock.now() - this.ctx.startMs;
-    this.record.record(s.code, latencyMs, this.ctx.retries);
-    this.breaker?.recordOutcome(s.code, latencyMs);
+    const ctx = this.ctx;
+    const latencyMs = this.clock.now() - ctx.startMs;
+    this.record.record(s.code, latencyMs, ctx.retries);
+    const breaker = this.breaker;
+    if (breaker) {
+      // Before the breaker counts it, so its "failures from two endpoints" check sees this one.
+      if (breaker.isFailure(s.code)) this.sources.note(attemptedEndpoints(ctx));
+      breaker.recordOutcome(s.code, latencyMs);
+    }
     return s;
   }
+}
+
+/** Every endpoint the call's attempts went to (the last one has not reported its end yet). */
+function attemptedEndpoints(ctx: CallContext): string[] {
+  const out = ctx.tried ? [...ctx.tried] : [];
+  if (ctx.lastEndpoint !== undefined && !out.includes(ctx.lastEndpoint)) out.push(ctx.lastEndpoint);
+  return out;
 }
 
 export class OutcomeFilterFactory implements experimental.FilterFactory<experimental.Filter> {
@@ -32,11 +47,12 @@ export class OutcomeFilterFactory implements experimental.FilterFactory<experime
     private readonly ctx: CallContext,
     private readonly record: MethodRecord,
     private readonly breaker: CircuitBreaker | undefined,
+    private readonly sources: FailureSources,
     private readonly clock: Clock,
   ) {}
 
   createFilter(): experimental.Filter {
-    return new OutcomeFilter(this.ctx, this.record, this.breaker, this.clock);
+    return new OutcomeFilter(this.ctx, this.record, this.breaker, this.sources, this.clock);
   }
 }
 
@@ -51,6 +67,9 @@ class RejectFilter extends experimental.BaseFilter {
   }
 
   override async sendMetadata(_metadata: Promise<Metadata>): Promise<Metadata> {
+    // Fail on a later macrotask, not within this chain of microtasks: a caller that loops on
+    // `await call()` must still let I/O and timers run (among them the breaker's own probe).
+    await new Promise((resolve) => setImmediate(resolve));
     throw this.rejection;
   }
 }

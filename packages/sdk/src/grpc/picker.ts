@@ -123,6 +123,7 @@ export class MeshPicker implements Picker {
         outlier?.tryAcquire(key);
         if (ctx) {
           ctx.attemptsStarted++;
+          ctx.lastEndpoint = key;
           ctx.deadlineMs ??= deadlineFromMetadata(metadata, startedAt);
         }
       },
@@ -132,9 +133,12 @@ export class MeshPicker implements Picker {
         runtime.recordAttempt(key, code, latencyMs);
         if (ctx) {
           ctx.attemptsEnded++;
-          ctx.tried ??= new Set();
-          ctx.tried.add(key);
-          ctx.lastStatus = { code, details, metadata: trailers };
+          // Only a failed attempt can be followed by a retry: a success allocates nothing here.
+          if (code !== status.OK) {
+            ctx.tried ??= new Set();
+            ctx.tried.add(key);
+            ctx.lastStatus = { code, details, metadata: trailers };
+          }
         }
       },
     };
