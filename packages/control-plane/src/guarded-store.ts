@@ -13,6 +13,7 @@ const GUARDED: readonly AsyncKeys[] = [
   "epoch",
   "register",
   "renew",
+  "renewMany",
   "deregister",
   "setAdminDrain",
   "removeEndpoint",

@@ -93,6 +93,38 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
       assert.deepEqual(await store.changesSince("user-service", 1), []);
     });
 
+    it("renews many leases in one step, each with its own result, in order", async () => {
+      const { store } = await open();
+      const a = await registerOrFail(store, registration({ port: 1 }));
+      const b = await registerOrFail(store, registration({ port: 2 }));
+      const removed = await registerOrFail(store, registration({ port: 3 }));
+      await store.removeEndpoint("user-service", "10.0.0.1:3", 60_000);
+      const results = await store.renewMany(
+        [
+          { leaseId: a, health: undefined },
+          { leaseId: "no-such-lease", health: undefined },
+          { leaseId: b, health: "DRAINING" },
+          { leaseId: removed, health: undefined },
+        ],
+        T0 + 5000,
+      );
+      assert.deepEqual(results, [
+        { status: "active", version: 4, ttlMs: 10_000, changed: false },
+        { status: "not_found" },
+        { status: "active", version: 5, ttlMs: 10_000, changed: true },
+        { status: "revoked" },
+      ]);
+      const endpoints = (await store.getService("user-service")).endpoints;
+      assert.deepEqual(
+        endpoints.map((e) => [e.port, e.expiresAtMs, e.reportedHealth]),
+        [
+          [1, T0 + 15_000, "SERVING"],
+          [2, T0 + 15_000, "DRAINING"],
+        ],
+      );
+      assert.deepEqual(await store.renewMany([], T0), []);
+    });
+
     it("records a reported health change on renewal as a new version", async () => {
       const { store } = await open();
       const leaseId = await registerOrFail(store, registration());

@@ -8,7 +8,7 @@ import {
   KeepAliveResponse_LeaseState as LeaseState,
 } from "../gen/switchboard/v1/registration.js";
 import { healthFromProto } from "../mapping.js";
-import type { Store } from "../store/types.js";
+import type { RenewItem, RenewResult, Store } from "../store/types.js";
 import { checkLeaseId, expect } from "../validation.js";
 import { authorize, observe, type RpcContext, type RpcStatus, toStatus } from "./rpc.js";
 
@@ -24,11 +24,64 @@ export interface KeepAliveDeps {
 
 type KeepAliveCall = ServerDuplexStream<KeepAliveRequest, KeepAliveResponse>;
 
-async function renewOne(req: KeepAliveRequest, deps: KeepAliveDeps): Promise<KeepAliveResponse> {
+/** Renewals per store call at most. */
+const MAX_BATCH = 256;
+
+interface PendingRenewal {
+  readonly item: RenewItem;
+  resolve(result: RenewResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Sends the renewals that arrive in one turn of the event loop, from every stream, to the store
+ * together (`Store.renewMany`: one round trip and one script run for many leases) instead of
+ * one store call each: keep-alives are the write path's bulk.
+ */
+export class RenewBatcher {
+  private pending: PendingRenewal[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+  ) {}
+
+  renew(item: RenewItem): Promise<RenewResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const all = this.pending;
+    this.pending = [];
+    for (let i = 0; i < all.length; i += MAX_BATCH) {
+      const batch = all.slice(i, i + MAX_BATCH);
+      this.store
+        .renewMany(
+          batch.map((p) => p.item),
+          this.now(),
+        )
+        .then(
+          (results) => batch.forEach((p, j) => p.resolve(results[j] as RenewResult)),
+          (error: unknown) => {
+            for (const p of batch) p.reject(error);
+          },
+        );
+    }
+  }
+}
+
+async function renewOne(req: KeepAliveRequest, batcher: RenewBatcher): Promise<KeepAliveResponse> {
   const leaseId = expect(checkLeaseId(req.leaseId));
   const health = healthFromProto(req.health);
   if (health === "invalid") throw invalidArgument("health", `unknown health status ${req.health}`);
-  const r = await deps.store.renew(leaseId, health, deps.now());
+  const r = await batcher.renew({ leaseId, health });
   switch (r.status) {
     case "active":
       return { leaseId, state: LeaseState.LEASE_STATE_ACTIVE, ttlMs: r.ttlMs, version: r.version };
@@ -39,7 +92,8 @@ async function renewOne(req: KeepAliveRequest, deps: KeepAliveDeps): Promise<Kee
   }
 }
 
-/** One KeepAlive stream: requests are renewed in arrival order, each answered. */
+/** One KeepAlive stream: every request is renewed at once (batched with other streams') and
+ * answered in arrival order. */
 class KeepAliveStream {
   private readonly started = performance.now();
   private done = false;
@@ -49,6 +103,7 @@ class KeepAliveStream {
   constructor(
     private readonly ctx: RpcContext,
     private readonly deps: KeepAliveDeps,
+    private readonly batcher: RenewBatcher,
     private readonly call: KeepAliveCall,
     private readonly onDone: (stream: KeepAliveStream) => void,
   ) {}
@@ -79,13 +134,15 @@ class KeepAliveStream {
   private enqueue(req: KeepAliveRequest): void {
     this.queued += 1;
     if (this.queued >= MAX_QUEUED) this.call.pause();
-    this.chain = this.chain.then(() => this.handle(req));
+    const response = renewOne(req, this.batcher);
+    response.catch(() => undefined); // handled, in order, by answer()
+    this.chain = this.chain.then(() => this.answer(response));
   }
 
-  private async handle(req: KeepAliveRequest): Promise<void> {
+  private async answer(pending: Promise<KeepAliveResponse>): Promise<void> {
     if (this.done) return;
     try {
-      const response = await renewOne(req, this.deps);
+      const response = await pending;
       if (!this.done) this.call.write(response);
     } catch (error) {
       this.finish(toStatus(error, this.deps.logger, METHOD));
@@ -112,14 +169,17 @@ class KeepAliveStream {
  */
 export class KeepAliveStreams {
   private readonly open = new Set<KeepAliveStream>();
+  private readonly batcher: RenewBatcher;
 
   constructor(
     private readonly ctx: RpcContext,
     private readonly deps: KeepAliveDeps,
-  ) {}
+  ) {
+    this.batcher = new RenewBatcher(deps.store, deps.now);
+  }
 
   readonly handler: handleBidiStreamingCall<KeepAliveRequest, KeepAliveResponse> = (call: KeepAliveCall) => {
-    const stream = new KeepAliveStream(this.ctx, this.deps, call, (s) => this.open.delete(s));
+    const stream = new KeepAliveStream(this.ctx, this.deps, this.batcher, call, (s) => this.open.delete(s));
     this.open.add(stream);
     stream.run();
   };

@@ -32,6 +32,7 @@ import type {
   RegisterInput,
   RegisterResult,
   RemovalReason,
+  RenewItem,
   RenewResult,
   ServiceState,
   ServiceSummary,
@@ -107,6 +108,12 @@ export class MemoryStore implements Store {
     const endpoint = deepFreeze({ ...withDeadline(record, lease.expiresAtMs), reportedHealth: health });
     const version = this.upsert(entry, endpoint);
     return { status: "active", version, ttlMs: record.ttlMs, changed: true };
+  }
+
+  async renewMany(items: readonly RenewItem[], nowMs: number): Promise<RenewResult[]> {
+    const results: RenewResult[] = [];
+    for (const item of items) results.push(await this.renew(item.leaseId, item.health, nowMs));
+    return results;
   }
 
   async deregister(leaseId: string): Promise<MutationResult> {

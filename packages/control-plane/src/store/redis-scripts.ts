@@ -18,6 +18,7 @@ import type {
   Health,
   MutationResult,
   RegisterResult,
+  RenewItem,
   RenewResult,
   ServiceState,
   ServiceSummary,
@@ -28,6 +29,7 @@ const NAMES = [
   "epoch",
   "register",
   "renew",
+  "renew_many",
   "deregister",
   "set_admin_drain",
   "remove_endpoint",
@@ -121,6 +123,24 @@ export class StoreScripts {
       ttlMs: asNumber(reply[2], "renew.ttlMs"),
       changed: asNumber(reply[3], "renew.changed") === 1,
     };
+  }
+
+  async renewMany(items: readonly RenewItem[], nowMs: number): Promise<RenewResult[]> {
+    const args: ScriptArg[] = [nowMs];
+    for (const item of items) args.push(item.leaseId, item.health ?? "");
+    const reply = await this.mutate("renew_many", args);
+    this.epochOf(reply[0], "renew_many");
+    return items.map((_, i) => {
+      const at = 1 + i * 4;
+      const status = asString(reply[at], "renew_many.status");
+      if (status === "not_found" || status === "revoked") return { status };
+      return {
+        status: "active",
+        version: asNumber(reply[at + 1], "renew_many.version"),
+        ttlMs: asNumber(reply[at + 2], "renew_many.ttlMs"),
+        changed: asNumber(reply[at + 3], "renew_many.changed") === 1,
+      };
+    });
   }
 
   async deregister(leaseId: string): Promise<MutationResult> {

@@ -38,6 +38,7 @@ import type {
   MutationResult,
   RegisterInput,
   RegisterResult,
+  RenewItem,
   RenewResult,
   ServiceState,
   ServiceSummary,
@@ -124,6 +125,15 @@ export class RedisStore implements Store {
     return this.call(() => {
       if (health !== undefined) checkHealth("health", health);
       return this.scripts.renew(leaseId, health, wholeMs("nowMs", nowMs));
+    });
+  }
+
+  renewMany(items: readonly RenewItem[], nowMs: number): Promise<RenewResult[]> {
+    return this.call(() => {
+      for (const item of items) if (item.health !== undefined) checkHealth("health", item.health);
+      return items.length === 0
+        ? Promise.resolve([])
+        : this.scripts.renewMany(items, wholeMs("nowMs", nowMs));
     });
   }
 

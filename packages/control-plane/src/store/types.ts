@@ -116,6 +116,12 @@ export type RenewResult =
   /** An operator removed the endpoint: the instance must not register again. */
   | { readonly status: "revoked" };
 
+/** One lease to renew in `Store.renewMany`. */
+export interface RenewItem {
+  readonly leaseId: string;
+  readonly health: Health | undefined;
+}
+
 export type MutationResult =
   | { readonly status: "ok"; readonly version: number; readonly changed: boolean }
   | { readonly status: "not_found" };
@@ -160,6 +166,9 @@ export interface Store {
   /** Extends a lease by its TTL; with `health`, also records a health change (version bump only
    * when the health actually changed). */
   renew(leaseId: string, health: Health | undefined, nowMs: number): Promise<RenewResult>;
+  /** `renew` for many leases in one atomic step, results in the same order (the keep-alive hot
+   * path batches the renewals that arrive together). */
+  renewMany(items: readonly RenewItem[], nowMs: number): Promise<RenewResult[]>;
   /** Removes the lease's endpoint at once (reason DEREGISTERED). */
   deregister(leaseId: string): Promise<MutationResult>;
   /** Sets or clears the admin drain flag. */

@@ -92,3 +92,26 @@ local function remove_endpoint(ctx, service, endpoint_id, lease_id, reason)
   redis.call("ZREM", ctx.deadlines, lease_id)
   return record_change(ctx, service, removed_change(service, endpoint_id, reason))
 end
+
+-- Extends one lease; with a new health, records it as a change. Without a health change it
+-- writes one sorted-set score and nothing else (the hot path).
+-- Returns {"active", version, ttl ms, changed 0|1}, {"not_found"} or {"revoked"}.
+local function renew_lease(ctx, lease_id, now, health)
+  local lease = redis.call("HMGET", K.lease(lease_id), "service", "endpoint", "ttl", "health")
+  local service = lease[1]
+  if not service then
+    if redis.call("EXISTS", K.revoked(lease_id)) == 1 then return { "revoked" } end
+    return { "not_found" }
+  end
+  local ttl = tonumber(lease[3])
+  redis.call("ZADD", ctx.deadlines, now + ttl, lease_id)
+  if health == "" or health == lease[4] then
+    return { "active", current_version(service), ttl, 0 }
+  end
+  local record = load_record(ctx, service, lease[2])
+  record.reportedHealth = health
+  local json = save_record(service, record)
+  redis.call("HSET", K.lease(lease_id), "health", health)
+  local version = record_change(ctx, service, upserted_change(service, json))
+  return { "active", version, ttl, 1 }
+end
