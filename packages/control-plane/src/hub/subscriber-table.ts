@@ -21,6 +21,8 @@ export class SubscriberTablePublisher {
   private timer: NodeJS.Timeout | undefined;
   private refresh: NodeJS.Timeout | undefined;
   private lastPublishMs = 0;
+  /** How long the last publish kept the event loop busy (building and encoding the table). */
+  private lastCostMs = 0;
   private publishing: Promise<void> | undefined;
   private dirtyWhilePublishing = false;
   private stopped = false;
@@ -42,7 +44,10 @@ export class SubscriberTablePublisher {
       return;
     }
     if (this.timer) return;
-    const wait = Math.max(0, this.lastPublishMs + this.opts.minIntervalMs - Date.now());
+    // A large table costs real time to build and encode: publish at most every 20 times that,
+    // so publishing takes no more than ~5% of the event loop whatever the number of streams.
+    const interval = Math.max(this.opts.minIntervalMs, 20 * this.lastCostMs);
+    const wait = Math.max(0, this.lastPublishMs + interval - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.publishNow();
@@ -55,7 +60,9 @@ export class SubscriberTablePublisher {
       this.dirtyWhilePublishing = true;
       return this.publishing;
     }
+    const started = performance.now();
     this.publishing = this.publish(this.stopped ? [] : this.opts.collect());
+    this.lastCostMs = performance.now() - started;
     try {
       await this.publishing;
     } finally {
