@@ -1,0 +1,136 @@
+/**
+ * Micro-benchmarks of the SDK's per-call state machines, timed in a process of their own:
+ * a pick for each balancer (10 endpoints), a breaker admission + outcome, a token-bucket take,
+ * the retry budget, and the endpoint load bookkeeping of one call.
+ */
+import {
+  CircuitBreaker,
+  createBalancer,
+  EndpointLoad,
+  type LbAlgorithmName,
+  monotonicClock,
+  type Pickable,
+  type ResolvedPolicy,
+  RetryBudget,
+  TokenBucket,
+  validatePolicy,
+} from "@switchboard/sdk";
+import { type DeepPartial, LoadBalancing_Algorithm, Policy } from "../gen/switchboard/v1/policy.js";
+import { rotate } from "../lib/stats.js";
+import type { Role } from "./role.js";
+
+function resolved(policy: DeepPartial<Policy>): ResolvedPolicy {
+  const r = validatePolicy(Policy.fromPartial(policy));
+  if (!r.ok) throw new Error(`${r.error.field}: ${r.error.message}`);
+  return r.value;
+}
+
+const ALGORITHMS: Readonly<Record<LbAlgorithmName, LoadBalancing_Algorithm>> = {
+  round_robin: LoadBalancing_Algorithm.ALGORITHM_ROUND_ROBIN,
+  random: LoadBalancing_Algorithm.ALGORITHM_RANDOM,
+  weighted_round_robin: LoadBalancing_Algorithm.ALGORITHM_WEIGHTED_ROUND_ROBIN,
+  least_request: LoadBalancing_Algorithm.ALGORITHM_LEAST_REQUEST,
+  peak_ewma: LoadBalancing_Algorithm.ALGORITHM_PEAK_EWMA,
+  ring_hash: LoadBalancing_Algorithm.ALGORITHM_RING_HASH,
+};
+
+/** One operation: returns a number so the work cannot be optimised away. */
+type Op = () => number;
+
+function endpoints(): Pickable[] {
+  return Array.from({ length: 10 }, (_, i) => {
+    const load = new EndpointLoad(monotonicClock, 10_000);
+    // Realistic figures: a latency sample each, a few calls in flight.
+    for (let k = 0; k <= i % 3; k++) load.onCallStarted();
+    load.onCallEnded(1 + i / 10);
+    return { key: `10.0.0.${i}:7000`, weight: 1 + (i % 4), load };
+  });
+}
+
+function pickOps(): Record<string, Op> {
+  const ops: Record<string, Op> = {};
+  const keys = Array.from({ length: 256 }, (_, i) => `user-${i}`);
+  for (const [name, algorithm] of Object.entries(ALGORITHMS)) {
+    const lb = resolved({
+      loadBalancing: { algorithm, hashHeader: algorithm === ALGORITHMS.ring_hash ? "x-user" : "" },
+    });
+    const picker = createBalancer(endpoints(), lb.loadBalancing, {
+      random: Math.random,
+      clock: monotonicClock,
+    });
+    let i = 0;
+    ops[`pick: ${name}`] =
+      name === "ring_hash"
+        ? () => picker.pick({ hashKey: keys[i++ & 255] })?.weight ?? 0
+        : () => picker.pick({})?.weight ?? 0;
+  }
+  return ops;
+}
+
+function stateOps(): Record<string, Op> {
+  const policy = resolved({
+    circuitBreaker: {},
+    retry: {},
+    rateLimit: { requestsPerSecond: 1_000_000, burst: 1_000_000 },
+  });
+  const breakerConfig = policy.circuitBreaker;
+  const rateLimit = policy.rateLimit;
+  const budgetConfig = policy.retry?.budget;
+  if (!breakerConfig || !rateLimit || !budgetConfig) throw new Error("policy defaults missing");
+  const breaker = new CircuitBreaker(breakerConfig, monotonicClock);
+  const bucket = new TokenBucket(rateLimit, monotonicClock);
+  const budget = new RetryBudget(budgetConfig, monotonicClock);
+  const load = new EndpointLoad(monotonicClock, 10_000);
+  let n = 0;
+  return {
+    "breaker: record outcome": () => {
+      breaker.recordOutcome(0, 1.5);
+      return 1;
+    },
+    "breaker: admit + record": () => {
+      const ok = breaker.tryAcquire();
+      breaker.recordOutcome(0, 1.5);
+      return ok ? 1 : 0;
+    },
+    "rate limiter: take": () => (bucket.tryTake() ? 1 : 0),
+    "retry budget: record request": () => {
+      budget.recordRequest();
+      return 1;
+    },
+    "retry budget: try retry": () => (budget.tryRetry() ? 1 : 0),
+    "endpoint load: call start + end": () => {
+      load.onCallStarted();
+      load.onCallEnded(1 + (n++ & 7) / 8);
+      return load.inFlight;
+    },
+  };
+}
+
+function timeOp(op: Op, iterations: number): number {
+  let sink = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) sink += op();
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (sink === -1) process.stdout.write(""); // keeps `sink` alive
+  return ns / iterations;
+}
+
+export async function microRole(): Promise<Role> {
+  const ops = { ...pickOps(), ...stateOps() };
+  return {
+    info: { pid: process.pid, operations: Object.keys(ops) },
+    commands: {
+      async run(a) {
+        const { iterations, rounds } = a as { iterations: number; rounds: number };
+        const names = Object.keys(ops);
+        for (const name of names) timeOp(ops[name] as Op, Math.ceil(iterations / 4)); // warm-up
+        const out: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+        for (let r = 0; r < rounds; r++) {
+          for (const name of rotate(names, r)) out[name]?.push(timeOp(ops[name] as Op, iterations));
+        }
+        return out;
+      },
+    },
+    async close() {},
+  };
+}
