@@ -128,6 +128,13 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "Discovery streams per replica (default 100000)",
   },
   {
+    flag: "--max-watch-streams-per-connection",
+    env: "SWITCHBOARD_MAX_WATCH_STREAMS_PER_CONNECTION",
+    option: "maxWatchStreamsPerConnection",
+    kind: "int",
+    help: "Discovery streams one client connection may hold (default 16)",
+  },
+  {
     flag: "--max-message-bytes",
     env: "SWITCHBOARD_MAX_MESSAGE_BYTES",
     option: "maxMessageBytes",

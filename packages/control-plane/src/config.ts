@@ -51,6 +51,9 @@ export interface ControlPlaneOptions {
   readonly maxSubscriptionsPerStream?: number;
   /** Discovery streams one replica holds at most. Default 100000. */
   readonly maxWatchStreams?: number;
+  /** Discovery streams one client connection may hold (an SDK process needs one), so one client
+   * cannot take every slot. Default 16. */
+  readonly maxWatchStreamsPerConnection?: number;
   /** Largest request message accepted, in bytes. Default 4194304 (4 MiB). */
   readonly maxMessageBytes?: number;
   /** Name of this replica (in ListSubscribers). Default "<hostname>-<pid>-<random>". */
@@ -179,7 +182,11 @@ function leases(
 
 type Limits = Pick<
   Defaulted,
-  "maxEndpointsPerService" | "maxSubscriptionsPerStream" | "maxWatchStreams" | "maxMessageBytes"
+  | "maxEndpointsPerService"
+  | "maxSubscriptionsPerStream"
+  | "maxWatchStreams"
+  | "maxWatchStreamsPerConnection"
+  | "maxMessageBytes"
 >;
 
 function limits(o: ControlPlaneOptions): Limits {
@@ -193,6 +200,13 @@ function limits(o: ControlPlaneOptions): Limits {
       100_000,
     ),
     maxWatchStreams: int("maxWatchStreams", o.maxWatchStreams, 100_000, 1, 10_000_000),
+    maxWatchStreamsPerConnection: int(
+      "maxWatchStreamsPerConnection",
+      o.maxWatchStreamsPerConnection,
+      16,
+      1,
+      10_000_000,
+    ),
     maxMessageBytes: int("maxMessageBytes", o.maxMessageBytes, 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   };
 }

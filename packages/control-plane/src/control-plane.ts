@@ -79,7 +79,13 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
   const tokens = { admin: o.adminToken, registration: o.registrationToken, discovery: o.discoveryToken };
   const ctx = { auth: new Authenticator(tokens), metrics, logger };
   const { clock } = o;
-  const watchStreams = new WatchStreams(ctx, { hub, clock, maxWatchStreams: o.maxWatchStreams, logger });
+  const watchStreams = new WatchStreams(ctx, {
+    hub,
+    clock,
+    maxWatchStreams: o.maxWatchStreams,
+    maxWatchStreamsPerConnection: o.maxWatchStreamsPerConnection,
+    logger,
+  });
   const health = new HealthState();
   const propagation: PropagationSource = {
     store,

@@ -14,6 +14,7 @@ import { DiscoveryWireService, type WatchStreams } from "./services/discovery.js
 import { type HealthState, healthHandlers } from "./services/health.js";
 import { type RegistrationDeps, registrationHandlers } from "./services/registration.js";
 import type { RpcContext } from "./services/rpc.js";
+import { tolerantDecoding } from "./services/tolerant-decoding.js";
 
 export interface ServerParts {
   readonly ctx: RpcContext;
@@ -33,9 +34,12 @@ export function buildServer(parts: ServerParts): Server {
     "grpc.keepalive_timeout_ms": 10_000,
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
   });
-  server.addService(DiscoveryWireService, { watch: parts.watchStreams.handler });
-  server.addService(RegistrationService, registrationHandlers(parts.ctx, parts.registration));
-  server.addService(AdminService, adminHandlers(parts.ctx, parts.admin));
+  server.addService(tolerantDecoding(DiscoveryWireService), { watch: parts.watchStreams.handler });
+  server.addService(
+    tolerantDecoding(RegistrationService),
+    registrationHandlers(parts.ctx, parts.registration),
+  );
+  server.addService(tolerantDecoding(AdminService), adminHandlers(parts.ctx, parts.admin));
   server.addService(HealthService, healthHandlers(parts.ctx, parts.health));
   const reflection = reflectionHandlers(controlPlaneDescriptors());
   server.addService(ReflectionV1Service, reflection);

@@ -9,6 +9,7 @@ import type { WatchSink } from "../hub/types.js";
 import type { WatchSession } from "../hub/watch-session.js";
 import { checkClientId, checkLabel, checkZone, expect } from "../validation.js";
 import { authorize, observe, type RpcContext, type RpcStatus, toStatus } from "./rpc.js";
+import { decoded } from "./tolerant-decoding.js";
 import { applyWatchRequest, subscribeOrReject } from "./watch-request.js";
 
 const METHOD = "Discovery/Watch";
@@ -25,6 +26,8 @@ export interface DiscoveryDeps {
   readonly clock: Clock;
   /** Discovery streams this replica holds at most. */
   readonly maxWatchStreams: number;
+  /** ... and one client connection holds at most. */
+  readonly maxWatchStreamsPerConnection: number;
   readonly logger: Logger;
 }
 
@@ -48,6 +51,7 @@ class WatchStream {
     private readonly deps: DiscoveryDeps,
     private readonly call: WatchCall,
     private readonly log: Logger,
+    private readonly connection: ConnectionStreams,
     private readonly onRelease: (stream: WatchStream) => void,
   ) {}
 
@@ -59,6 +63,7 @@ class WatchStream {
         const message = `this replica holds its limit of ${this.deps.maxWatchStreams} Discovery streams; connect to another replica`;
         throw new ControlPlaneError(status.RESOURCE_EXHAUSTED, message);
       }
+      this.connection.add(this.deps.maxWatchStreamsPerConnection);
     } catch (error) {
       this.fail(error);
       return false;
@@ -85,6 +90,7 @@ class WatchStream {
   private release(code: status): void {
     if (this.done) return;
     this.done = true;
+    this.connection.remove();
     if (this.session) this.deps.hub.closeSession(this.session);
     observe(this.ctx, METHOD, code, this.started);
     this.onRelease(this);
@@ -93,8 +99,9 @@ class WatchStream {
   private receive(req: WatchRequest): void {
     if (this.done) return;
     try {
-      if (this.session) applyWatchRequest(this.session, req);
-      else this.session = this.hello(req);
+      const request = decoded(req);
+      if (this.session) applyWatchRequest(this.session, request);
+      else this.session = this.hello(request);
     } catch (error) {
       this.fail(error);
     }
@@ -122,9 +129,39 @@ class WatchStream {
   }
 }
 
+/** Counts the Discovery streams of one client connection (its peer address). */
+class ConnectionStreams {
+  private added = false;
+
+  constructor(
+    private readonly peer: string,
+    private readonly counts: Map<string, number>,
+  ) {}
+
+  /** Counts this stream, or throws RESOURCE_EXHAUSTED when the connection holds `max` already. */
+  add(max: number): void {
+    const n = this.counts.get(this.peer) ?? 0;
+    if (n >= max) {
+      const message = `at most ${max} Discovery streams per client connection (an SDK process needs one); close the ones you do not use`;
+      throw new ControlPlaneError(status.RESOURCE_EXHAUSTED, message);
+    }
+    this.counts.set(this.peer, n + 1);
+    this.added = true;
+  }
+
+  remove(): void {
+    if (!this.added) return;
+    this.added = false;
+    const n = (this.counts.get(this.peer) ?? 1) - 1;
+    if (n > 0) this.counts.set(this.peer, n);
+    else this.counts.delete(this.peer);
+  }
+}
+
 /** switchboard.v1.Discovery.Watch: one stream per SDK process, each with its own hub session. */
 export class WatchStreams {
   private readonly open = new Set<WatchStream>();
+  private readonly perConnection = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(
@@ -135,7 +172,10 @@ export class WatchStreams {
   }
 
   readonly handler = (call: WatchCall): void => {
-    const stream = new WatchStream(this.ctx, this.deps, call, this.log, (s) => this.open.delete(s));
+    const connection = new ConnectionStreams(call.getPeer(), this.perConnection);
+    const stream = new WatchStream(this.ctx, this.deps, call, this.log, connection, (s) =>
+      this.open.delete(s),
+    );
     if (stream.open()) this.open.add(stream);
   };
 

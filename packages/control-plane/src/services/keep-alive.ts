@@ -11,6 +11,7 @@ import { healthFromProto } from "../mapping.js";
 import type { RenewItem, RenewResult, Store } from "../store/types.js";
 import { checkLeaseId, expect } from "../validation.js";
 import { authorize, observe, type RpcContext, type RpcStatus, toStatus } from "./rpc.js";
+import { decoded } from "./tolerant-decoding.js";
 
 const METHOD = "Registration/KeepAlive";
 /** Requests read ahead of the store; past this the stream stops reading until it catches up. */
@@ -77,7 +78,8 @@ export class RenewBatcher {
   }
 }
 
-async function renewOne(req: KeepAliveRequest, batcher: RenewBatcher): Promise<KeepAliveResponse> {
+async function renewOne(raw: KeepAliveRequest, batcher: RenewBatcher): Promise<KeepAliveResponse> {
+  const req = decoded(raw);
   const leaseId = expect(checkLeaseId(req.leaseId));
   const health = healthFromProto(req.health);
   if (health === "invalid") throw invalidArgument("health", `unknown health status ${req.health}`);
@@ -98,6 +100,8 @@ class KeepAliveStream {
   private readonly started = performance.now();
   private done = false;
   private queued = 0;
+  /** Waiting for the client to read the answers already written. */
+  private draining = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -143,13 +147,24 @@ class KeepAliveStream {
     if (this.done) return;
     try {
       const response = await pending;
-      if (!this.done) this.call.write(response);
+      // A client that does not read its answers stops being read from: nothing piles up here.
+      if (!this.done && !this.call.write(response)) this.waitForDrain();
     } catch (error) {
       this.finish(toStatus(error, this.deps.logger, METHOD));
     } finally {
       this.queued -= 1;
-      if (this.queued < MAX_QUEUED / 2 && this.call.isPaused()) this.call.resume();
+      if (this.queued < MAX_QUEUED / 2 && !this.draining && this.call.isPaused()) this.call.resume();
     }
+  }
+
+  private waitForDrain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.call.pause();
+    this.call.once("drain", () => {
+      this.draining = false;
+      if (this.queued < MAX_QUEUED / 2 && !this.done) this.call.resume();
+    });
   }
 
   /** Ends the stream with `s` (OK when undefined). */

@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import type { Authenticator, AuthScope } from "../auth.js";
 import { isControlPlaneError } from "../errors.js";
 import type { ControlPlaneMetrics } from "../metrics.js";
+import { decoded } from "./tolerant-decoding.js";
 
 export interface RpcContext {
   readonly auth: Authenticator;
@@ -60,7 +61,7 @@ export function unary<Req, Res>(
     const started = performance.now();
     const run = async (): Promise<Res> => {
       authorize(ctx, scope, call.metadata);
-      return handler(call.request, call);
+      return handler(decoded(call.request), call);
     };
     run().then(
       (response) => {

@@ -4,6 +4,7 @@ import {
   type ClientDuplexStream,
   Metadata,
   type ServiceError,
+  status,
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import {
@@ -27,6 +28,8 @@ export interface DiscoveryConnectionOptions {
   readonly hello: () => Hello;
   readonly onResponse: (response: WatchResponse) => void;
   readonly onConnectedChange: (connected: boolean) => void;
+  /** Every failed or lost stream, connected before or not, with why. */
+  readonly onFailure: (reason: string) => void;
 }
 
 type WatchStream = ClientDuplexStream<WatchRequest, WatchResponse>;
@@ -99,6 +102,7 @@ export class DiscoveryConnection {
       if (!alive) return;
       alive = false;
       if (this.stream === stream) this.stream = undefined;
+      if (!this.closed) this.options.onFailure(reason);
       this.setConnected(false);
       if (!this.closed) this.scheduleReconnect(address, reason);
     };
@@ -107,7 +111,7 @@ export class DiscoveryConnection {
       this.markConnected();
       this.options.onResponse(response);
     });
-    stream.on("error", (e: ServiceError) => lost(e.details || e.message));
+    stream.on("error", (e: ServiceError) => lost(`${status[e.code] ?? e.code}: ${e.details || e.message}`));
     stream.on("end", () => lost("stream ended by the control plane"));
     stream.on("close", () => lost("stream closed"));
     stream.write({ kind: { $case: "hello", hello: this.options.hello() } });

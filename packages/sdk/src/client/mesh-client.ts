@@ -1,4 +1,6 @@
+import { status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { MeshError } from "../errors.js";
 import type { WatchResponse } from "../gen/switchboard/v1/discovery.js";
 import { registerWithGrpc } from "../grpc/register.js";
 import { ClientMetrics } from "../metrics/client-metrics.js";
@@ -65,7 +67,6 @@ class MeshClientImpl implements MeshClient, MeshHandle {
   private epoch = "";
   private lastUpdateAt: number | undefined;
   private lastFailure: string | undefined;
-  private everConnected = false;
   private closed = false;
 
   constructor(private readonly options: ResolvedMeshClientOptions) {
@@ -97,6 +98,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       }),
       onResponse: (r) => this.onResponse(r),
       onConnectedChange: (up) => this.onConnectedChange(up),
+      onFailure: (reason) => this.onFailure(reason),
     });
   }
 
@@ -120,7 +122,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
 
   unreachableReason(): string | undefined {
     if (this.connection.isConnected || !this.lastFailure) return undefined;
-    return `control plane ${this.connection.address} unreachable (${this.lastFailure})`;
+    return `no Discovery stream to the control plane (${this.connection.address}): ${this.lastFailure}`;
   }
 
   call<Req, Res>(service: string, method: UnaryMethod<Req, Res>, request: Req, options?: CallOptionsLike) {
@@ -209,14 +211,15 @@ class MeshClientImpl implements MeshClient, MeshHandle {
 
   private onConnectedChange(up: boolean): void {
     this.metrics.connected.set(up ? 1 : 0);
-    if (up) {
-      this.everConnected = true;
-      this.lastFailure = undefined;
-      this.logger.info({ controlPlane: this.connection.address }, "connected to the control plane");
-      return;
-    }
-    this.lastFailure = this.everConnected ? "connection lost" : "no connection yet";
-    // Resolvers waiting for a first state report the control plane as unreachable now.
+    if (!up) return;
+    this.lastFailure = undefined;
+    this.logger.info({ controlPlane: this.connection.address }, "connected to the control plane");
+  }
+
+  /** A stream failed (refused, unreachable, or lost): remember why, so callers are told. */
+  private onFailure(reason: string): void {
+    this.lastFailure = reason;
+    // Resolvers waiting for a first state fail their calls with this reason now.
     for (const runtime of this.runtimes.values()) if (!runtime.view.initialized) runtime.poke();
   }
 

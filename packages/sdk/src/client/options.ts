@@ -101,10 +101,11 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": 5_000,
       "grpc.keepalive_permit_without_calls": 1,
-      // grpc-js's own connection backoff (1 s growing to 120 s) would otherwise hold a stream
-      // attempt back long after the control plane is back: keep it within ours.
-      "grpc.initial_reconnect_backoff_ms": initial,
-      "grpc.max_reconnect_backoff_ms": max,
+      // The stream's own jittered backoff paces reconnects. grpc-js's connection backoff (1 s
+      // growing to 120 s) would add to it, so keep it short; grpc-js connects only when a
+      // stream asks, so this adds no attempts.
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 250,
       ...o.controlPlaneChannelOptions,
     },
     token: o.token ?? (env.SWITCHBOARD_DISCOVERY_TOKEN || undefined),

@@ -100,9 +100,10 @@ export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServ
     controlPlaneChannelOptions: {
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": 5_000,
-      // Keep grpc-js's connection backoff (default up to 120 s) within the registrar's own.
+      // The registrar's own jittered backoff paces reconnects; keep grpc-js's (up to 120 s)
+      // from adding to it. grpc-js connects only when a call asks.
       "grpc.initial_reconnect_backoff_ms": 100,
-      "grpc.max_reconnect_backoff_ms": 5_000,
+      "grpc.max_reconnect_backoff_ms": 250,
     },
     token: o.token ?? (env.SWITCHBOARD_REGISTRATION_TOKEN || undefined),
     listen: o.listen ?? "0.0.0.0:0",
