@@ -39,6 +39,11 @@ interface Range {
   readonly max: number;
 }
 
+/** A value as error messages show it: quoted, at most 64 characters (it may be huge or hostile). */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+}
+
 function num(value: number | undefined, range: Range, field: string, integer = true): number {
   if (value === undefined || value === null) {
     if (range.default === undefined) throw new Violation(field, "is required");
@@ -62,7 +67,7 @@ function codes(list: readonly string[] | undefined, fallback: readonly string[],
   names.forEach((name, i) => {
     const code = statusFromName(String(name));
     if (code === undefined) {
-      throw new Violation(`${field}[${i}]`, `"${name}" is not a gRPC status name (e.g. "UNAVAILABLE")`);
+      throw new Violation(`${field}[${i}]`, `${quote(String(name))} is not a gRPC status name (e.g. "UNAVAILABLE")`);
     }
     if (code === 0) throw new Violation(`${field}[${i}]`, `"OK" cannot count as a failure`);
     if (!out.includes(code)) out.push(code);
@@ -92,7 +97,7 @@ function loadBalancing(lb: LoadBalancing | undefined, f: string): ResolvedLoadBa
   if (algorithm === "ring_hash") {
     if (hashHeader === "") throw new Violation(`${f}.hash_header`, "is required for ring_hash");
     if (hashHeader.length > L.loadBalancing.hashHeaderMaxLength || !HEADER_RE.test(hashHeader)) {
-      throw new Violation(`${f}.hash_header`, `"${hashHeader}" is not a valid metadata key`);
+      throw new Violation(`${f}.hash_header`, `${quote(hashHeader)} is not a valid metadata key`);
     }
   } else if (hashHeader !== "") {
     throw new Violation(`${f}.hash_header`, "is only valid with ring_hash");
@@ -224,11 +229,11 @@ function resolve(p: Policy, f: string): ResolvedPolicy {
   }
   for (const [rawKey, m] of entries) {
     const key = rawKey.startsWith("/") ? rawKey.slice(1) : rawKey;
-    const mf = `${f}.methods["${rawKey}"]`;
+    const mf = `${f}.methods[${quote(rawKey)}]`;
     if (key.length === 0 || key.length > L.methods.maxKeyLength || !METHOD_KEY_RE.test(key)) {
       throw new Violation(mf, `key must be "package.Service/Method", "package.Service" or "Method"`);
     }
-    if (methods.has(key)) throw new Violation(mf, `duplicates the key "${key}"`);
+    if (methods.has(key)) throw new Violation(mf, `duplicates the key ${quote(key)}`);
     methods.set(key, methodOverride(m ?? {}, mf));
   }
   return {
