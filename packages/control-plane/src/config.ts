@@ -62,7 +62,8 @@ export interface ControlPlaneOptions {
   readonly logLevel?: LogLevel;
   /** Logger; every component logs through a child of it. Default: pino JSON to stdout. */
   readonly logger?: Logger;
-  /** prom-client registry the metrics register on. Default: a new Registry. */
+  /** prom-client registry the metrics register on. Default: a new Registry, which also carries
+   * prom-client's default process series (CPU, memory, event-loop lag, GC), prefixed `switchboard_`. */
   readonly registry?: Registry;
   /** Time source for leases. Default `systemClock`. */
   readonly clock?: Clock;

@@ -137,7 +137,13 @@ class ControlPlaneReplica implements ControlPlane {
   constructor(readonly options: ResolvedControlPlaneOptions) {
     const o = options;
     this.logger = o.logger ?? createLogger(o.logLevel);
-    this.registry = o.registry ?? new Registry();
+    if (o.registry) {
+      this.registry = o.registry;
+    } else {
+      // A registry of its own also carries the process's CPU, memory, event-loop lag and GC series.
+      this.registry = new Registry();
+      collectDefaultMetrics({ register: this.registry, prefix: "switchboard_" });
+    }
     const storeLogger = this.logger.child({ component: "store" });
     this.store =
       o.store ??

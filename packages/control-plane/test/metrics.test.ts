@@ -26,6 +26,9 @@ describe("metrics", () => {
         "switchboard_store_available 1",
         "# TYPE switchboard_store_errors_total counter",
         "# TYPE switchboard_nacks_total counter",
+        "switchboard_process_cpu_seconds_total",
+        "switchboard_process_resident_memory_bytes",
+        "switchboard_nodejs_eventloop_lag_p99_seconds",
       ]) {
         assert.ok(text.includes(series), `missing ${series}`);
       }

@@ -83,7 +83,10 @@ describe("policy range checks name the exact field", () => {
     ["policy.circuit_breaker.failure_rate_percent", { circuitBreaker: { failureRatePercent: 101 } }],
     ["policy.circuit_breaker.window_ms", { circuitBreaker: { windowMs: 999 } }],
     ["policy.retry.per_try_timeout_ms", { retry: { perTryTimeoutMs: 0 } }],
-    ['policy.methods["GetUser"].retry.budget', { methods: { GetUser: { retry: { budget: { ratio: 0.5 } } } } }],
+    [
+      'policy.methods["GetUser"].retry.budget',
+      { methods: { GetUser: { retry: { budget: { ratio: 0.5 } } } } },
+    ],
     ["policy.circuit_breaker.minimum_calls", { circuitBreaker: { minimumCalls: 0 } }],
     ["policy.circuit_breaker.slow_call_ms", { circuitBreaker: { slowCallMs: 3_600_001 } }],
     ["policy.circuit_breaker.slow_call_rate_percent", { circuitBreaker: { slowCallRatePercent: 0 } }],

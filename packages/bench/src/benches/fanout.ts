@@ -117,6 +117,9 @@ async function phase(
     redisUrl: redis.url,
     redisPrefix: `fanout-${tag}`,
     nodeFlags: ctx.profileFlags,
+    // The load processes stand in for many SDK processes by multiplexing streams on a few
+    // connections; a real SDK holds one Discovery stream per connection.
+    extraArgs: ["--max-watch-streams-per-connection", String(p.streamsPerConnection)],
   });
   const reg = new Registration(cp.address);
   let load: WatchLoad[] = [];

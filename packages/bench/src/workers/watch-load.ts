@@ -36,6 +36,7 @@ class Subscribers {
   target = Number.POSITIVE_INFINITY;
   reached = 0;
   errors = 0;
+  firstError: Error | undefined;
   private waiter: (() => void) | undefined;
 
   constructor(readonly size: number) {
@@ -91,8 +92,9 @@ function openStream(client: DiscoveryClient, setup: WatchLoadSetup, subs: Subscr
     call.write({ kind: { $case: "ack", ack: { nonce: r.nonce } } });
     if (version !== undefined) subs.received(i, version);
   });
-  call.on("error", () => {
+  call.on("error", (e: Error) => {
     subs.errors++;
+    subs.firstError ??= e;
   });
   const clientId = `${setup.label}-${i}`;
   call.write({
@@ -128,7 +130,14 @@ export async function watchLoadRole(raw: unknown): Promise<Role> {
     subs.calls.push(openStream(clients[i % clients.length] as DiscoveryClient, setup, subs, i));
     if (i % 200 === 199) await new Promise((r) => setImmediate(r));
   }
-  await until(() => subs.minVersion() > 0, 120_000, `${setup.streams} snapshots`);
+  await until(
+    () => {
+      if (subs.firstError) throw new Error(`a Watch stream failed: ${subs.firstError.message}`);
+      return subs.minVersion() > 0;
+    },
+    120_000,
+    `${setup.streams} snapshots`,
+  );
   let pending: Promise<void> | undefined;
   return {
     info: { pid: process.pid, version: subs.maxVersion() },

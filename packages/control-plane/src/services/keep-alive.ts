@@ -69,7 +69,9 @@ export class RenewBatcher {
           this.now(),
         )
         .then(
-          (results) => batch.forEach((p, j) => p.resolve(results[j] as RenewResult)),
+          (results) => {
+            for (let j = 0; j < batch.length; j++) batch[j]?.resolve(results[j] as RenewResult);
+          },
           (error: unknown) => {
             for (const p of batch) p.reject(error);
           },

@@ -1,6 +1,4 @@
-import { status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { MeshError } from "../errors.js";
 import type { WatchResponse } from "../gen/switchboard/v1/discovery.js";
 import { registerWithGrpc } from "../grpc/register.js";
 import { ClientMetrics } from "../metrics/client-metrics.js";

@@ -67,7 +67,10 @@ function codes(list: readonly string[] | undefined, fallback: readonly string[],
   names.forEach((name, i) => {
     const code = statusFromName(String(name));
     if (code === undefined) {
-      throw new Violation(`${field}[${i}]`, `${quote(String(name))} is not a gRPC status name (e.g. "UNAVAILABLE")`);
+      throw new Violation(
+        `${field}[${i}]`,
+        `${quote(String(name))} is not a gRPC status name (e.g. "UNAVAILABLE")`,
+      );
     }
     if (code === 0) throw new Violation(`${field}[${i}]`, `"OK" cannot count as a failure`);
     if (!out.includes(code)) out.push(code);
