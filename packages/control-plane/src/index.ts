@@ -29,6 +29,7 @@ export type {
   Store,
   StoreOptions,
   SubscriberInfo,
+  SubscriberTable,
   SubscriptionInfo,
 } from "./store/index.js";
 export { createStore, effectiveHealth, MemoryStore, RedisStore } from "./store/index.js";

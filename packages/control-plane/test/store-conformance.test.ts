@@ -19,6 +19,29 @@ interface StoreFixture {
 
 type StoreFactory = (options: { changeLogLength?: number }) => Promise<StoreFixture>;
 
+/** A published subscriber-table row. */
+function subscriber(clientId: string, replicaId: string) {
+  return {
+    replicaId,
+    clientId,
+    zone: "eu-west-1a",
+    sdkVersion: "0.1.0",
+    peer: "127.0.0.1:40000",
+    connectedAtMs: T0,
+    epoch: "e1",
+    subscriptions: [
+      {
+        service: "user-service",
+        sentVersion: 4,
+        ackedVersion: 3,
+        nackCount: 1,
+        lastNackVersion: 2,
+        lastNackReason: "bad policy",
+      },
+    ],
+  };
+}
+
 function describeStoreConformance(name: string, factory: StoreFactory): void {
   describe(`Store conformance: ${name}`, () => {
     const opened: Store[] = [];
@@ -426,25 +449,6 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
 
     it("publishes, replaces and lists subscriber lists per replica until their TTL lapses", async () => {
       const { store, elapse } = await open();
-      const subscriber = (clientId: string, replicaId: string) => ({
-        replicaId,
-        clientId,
-        zone: "eu-west-1a",
-        sdkVersion: "0.1.0",
-        peer: "127.0.0.1:40000",
-        connectedAtMs: T0,
-        epoch: "e1",
-        subscriptions: [
-          {
-            service: "user-service",
-            sentVersion: 4,
-            ackedVersion: 3,
-            nackCount: 1,
-            lastNackVersion: 2,
-            lastNackReason: "bad policy",
-          },
-        ],
-      });
       await store.publishSubscribers("replica-a", [subscriber("c1", "replica-a")], 60_000);
       await store.publishSubscribers("replica-b", [subscriber("c2", "replica-b")], 100);
       assert.deepEqual(await store.listSubscribers(), [
@@ -461,6 +465,15 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
         (await store.listSubscribers()).map((s) => s.clientId),
         ["c3"],
       );
+    });
+
+    it("takes a subscriber table already encoded as JSON, and refuses one that is not an array", async () => {
+      const { store } = await open();
+      const table = [subscriber("c1", "replica-a"), subscriber("c2", "replica-a")];
+      await store.publishSubscribers("replica-a", { json: JSON.stringify(table) }, 60_000);
+      assert.deepEqual(await store.listSubscribers(), table);
+      await assert.rejects(store.publishSubscribers("replica-a", { json: "{}" }, 60_000));
+      assert.deepEqual(await store.listSubscribers(), table);
     });
 
     it("lists every known service with endpoint counts by effective health", async () => {

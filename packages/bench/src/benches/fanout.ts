@@ -17,6 +17,8 @@ interface Params {
   readonly sizes: readonly number[];
   readonly rounds: number;
   readonly changes: number;
+  /** Changes made first and not counted (JIT, caches and connections warm up). */
+  readonly warmupChanges: number;
   readonly loadProcesses: number;
   readonly streamsPerConnection: number;
   readonly endpoints: number;
@@ -29,6 +31,7 @@ const SIZES = {
     sizes: [40, 120],
     rounds: 1,
     changes: 3,
+    warmupChanges: 1,
     loadProcesses: 2,
     streamsPerConnection: 20,
     endpoints: 3,
@@ -38,6 +41,7 @@ const SIZES = {
     sizes: [1000, 10000],
     rounds: 1,
     changes: 12,
+    warmupChanges: 3,
     loadProcesses: 4,
     streamsPerConnection: 250,
     endpoints: 10,
@@ -47,6 +51,7 @@ const SIZES = {
     sizes: [1000, 10000],
     rounds: 3,
     changes: 20,
+    warmupChanges: 3,
     loadProcesses: 4,
     streamsPerConnection: 250,
     endpoints: 10,
@@ -138,7 +143,7 @@ async function phase(
     const firstMs: number[] = [];
     const cpCpuMs: number[] = [];
     let lease = "";
-    for (let c = 0; c < p.changes; c++) {
+    for (let c = 0; c < p.warmupChanges + p.changes; c++) {
       const r = await oneChange(load, cp.pid, async () => {
         if (lease === "")
           lease = (await reg.register({ service: SERVICE, host: "10.9.0.2", port: 9999 })).leaseId;
@@ -147,12 +152,13 @@ async function phase(
           lease = "";
         }
       });
+      await sleep(100);
+      if (c < p.warmupChanges) continue;
       lastMs.push(r.lastMs);
       medianMs.push(r.medianMs);
       writtenMs.push(r.writtenMs);
       firstMs.push(r.firstMs);
       cpCpuMs.push(r.cpCpuMs);
-      await sleep(100);
     }
     return {
       subscribers: size,

@@ -24,20 +24,27 @@ export function encodeError(epoch: string, error: SubscriptionError): Buffer {
   return Buffer.from(WatchResponse.encode({ nonce: "", epoch, kind: { $case: "error", error } }).finish());
 }
 
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return out;
+function varintLength(value: number): number {
+  let n = 1;
+  for (let v = value; v > 0x7f; v >>>= 7) n++;
+  return n;
 }
 
-/** Field 1 (nonce, length-delimited) followed by the shared bytes. */
+/** Field 1 (nonce, length-delimited) followed by the shared bytes, in one allocation (this runs
+ * once per subscriber per change). */
 export function withNonce(nonce: string, shared: Buffer): Buffer {
-  const text = Buffer.from(nonce, "utf8");
-  const header = Buffer.from([0x0a, ...varint(text.length)]);
-  return Buffer.concat([header, text, shared], header.length + text.length + shared.length);
+  const textLength = Buffer.byteLength(nonce, "utf8");
+  const headerLength = 1 + varintLength(textLength);
+  const out = Buffer.allocUnsafe(headerLength + textLength + shared.length);
+  out[0] = 0x0a;
+  let at = 1;
+  let v = textLength;
+  while (v > 0x7f) {
+    out[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[at++] = v;
+  at += out.write(nonce, at, "utf8");
+  shared.copy(out, at);
+  return out;
 }

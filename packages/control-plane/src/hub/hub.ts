@@ -62,7 +62,7 @@ export class DiscoveryHub implements SessionHost {
       logger: this.log,
       ttlMs: opts.subscriberTableTtlMs,
       minIntervalMs: opts.subscriberPublishIntervalMs,
-      collect: () => this.localSubscribers(),
+      collect: () => [...this.sessions],
       onStoreError: opts.onStoreError,
     });
   }

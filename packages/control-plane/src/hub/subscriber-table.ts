@@ -1,5 +1,13 @@
 import type { Logger } from "pino";
-import type { Store, SubscriberInfo } from "../store/types.js";
+import type { Store, SubscriberInfo, SubscriberTable } from "../store/types.js";
+
+/** Something that can describe itself as a row of the table (a Discovery stream). */
+export interface SubscriberRow {
+  toSubscriberInfo(replicaId: string): SubscriberInfo;
+}
+
+/** Rows built and encoded between two yields to the event loop (~1-3 ms of work). */
+const ROWS_PER_SLICE = 256;
 
 export interface SubscriberTableOptions {
   readonly store: Store;
@@ -9,19 +17,22 @@ export interface SubscriberTableOptions {
   readonly ttlMs: number;
   /** Publishes at most this often while subscribers change. */
   readonly minIntervalMs: number;
-  readonly collect: () => readonly SubscriberInfo[];
+  /** The rows to publish now (a snapshot; each is built and encoded when its slice comes). */
+  readonly collect: () => readonly SubscriberRow[];
   readonly onStoreError: (operation: string, error: unknown) => void;
 }
 
 /**
  * Publishes this replica's subscriber table (for Admin.ListSubscribers and AwaitPropagation on
- * every replica): throttled while it changes, refreshed before its TTL runs out.
+ * every replica): throttled while it changes, refreshed before its TTL runs out. A large table
+ * is built and encoded a slice of rows at a time, yielding to the event loop in between, so
+ * publishing never holds up the pushes to the streams it describes.
  */
 export class SubscriberTablePublisher {
   private timer: NodeJS.Timeout | undefined;
   private refresh: NodeJS.Timeout | undefined;
   private lastPublishMs = 0;
-  /** How long the last publish kept the event loop busy (building and encoding the table). */
+  /** Event-loop time the last publish took (building and encoding the table, all slices). */
   private lastCostMs = 0;
   private publishing: Promise<void> | undefined;
   private dirtyWhilePublishing = false;
@@ -60,9 +71,7 @@ export class SubscriberTablePublisher {
       this.dirtyWhilePublishing = true;
       return this.publishing;
     }
-    const started = performance.now();
-    this.publishing = this.publish(this.stopped ? [] : this.opts.collect());
-    this.lastCostMs = performance.now() - started;
+    this.publishing = this.stopped ? this.publish([]) : this.encodeAndPublish(this.opts.collect());
     try {
       await this.publishing;
     } finally {
@@ -83,7 +92,26 @@ export class SubscriberTablePublisher {
     await this.publish([]);
   }
 
-  private async publish(table: readonly SubscriberInfo[]): Promise<void> {
+  private async encodeAndPublish(rows: readonly SubscriberRow[]): Promise<void> {
+    const parts: string[] = new Array(rows.length);
+    let costMs = 0;
+    for (let start = 0; start < rows.length; start += ROWS_PER_SLICE) {
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopped) return;
+      const began = performance.now();
+      const end = Math.min(rows.length, start + ROWS_PER_SLICE);
+      for (let i = start; i < end; i++)
+        parts[i] = JSON.stringify((rows[i] as SubscriberRow).toSubscriberInfo(this.opts.replicaId));
+      costMs += performance.now() - began;
+    }
+    const began = performance.now();
+    const json = `[${parts.join(",")}]`;
+    costMs += performance.now() - began;
+    this.lastCostMs = costMs;
+    await this.publish({ json });
+  }
+
+  private async publish(table: SubscriberTable): Promise<void> {
     this.lastPublishMs = Date.now();
     try {
       await this.opts.store.publishSubscribers(this.opts.replicaId, table, this.opts.ttlMs);

@@ -27,6 +27,7 @@ export type {
   ServiceSummary,
   Store,
   SubscriberInfo,
+  SubscriberTable,
   SubscriptionInfo,
 } from "./types.js";
-export { effectiveHealth } from "./types.js";
+export { effectiveHealth, subscriberTableJson } from "./types.js";

@@ -38,7 +38,9 @@ import type {
   ServiceSummary,
   Store,
   SubscriberInfo,
+  SubscriberTable,
 } from "./types.js";
+import { subscriberTableJson } from "./types.js";
 
 interface LeaseEntry {
   readonly service: string;
@@ -208,15 +210,13 @@ export class MemoryStore implements Store {
     return this.listeners.add(listener);
   }
 
-  async publishSubscribers(
-    replicaId: string,
-    subscribers: readonly SubscriberInfo[],
-    ttlMs: number,
-  ): Promise<void> {
+  async publishSubscribers(replicaId: string, subscribers: SubscriberTable, ttlMs: number): Promise<void> {
     this.checkOpen();
     positiveInt("ttlMs", ttlMs);
     // A JSON copy: what RedisStore would hand back, and safe from later changes by the caller.
-    this.subscriberLists.set(replicaId, JSON.parse(JSON.stringify(subscribers)) as SubscriberInfo[], ttlMs);
+    const list: unknown = JSON.parse(subscriberTableJson(subscribers));
+    if (!Array.isArray(list)) throw new TypeError("a subscriber table must be a JSON array");
+    this.subscriberLists.set(replicaId, list as SubscriberInfo[], ttlMs);
   }
 
   async listSubscribers(): Promise<readonly SubscriberInfo[]> {

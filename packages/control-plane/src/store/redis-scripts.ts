@@ -23,7 +23,9 @@ import type {
   ServiceState,
   ServiceSummary,
   SubscriberInfo,
+  SubscriberTable,
 } from "./types.js";
+import { subscriberTableJson } from "./types.js";
 
 const NAMES = [
   "epoch",
@@ -232,12 +234,8 @@ export class StoreScripts {
       .reverse();
   }
 
-  async publishSubscribers(
-    replicaId: string,
-    subscribers: readonly SubscriberInfo[],
-    ttlMs: number,
-  ): Promise<void> {
-    const args = [this.keys.tag, replicaId, JSON.stringify(subscribers), ttlMs];
+  async publishSubscribers(replicaId: string, subscribers: SubscriberTable, ttlMs: number): Promise<void> {
+    const args = [this.keys.tag, replicaId, subscriberTableJson(subscribers), ttlMs];
     await this.lua.publish_subscribers.run(this.client, [this.keys.replicas], args);
   }
 

@@ -44,6 +44,7 @@ import type {
   ServiceSummary,
   Store,
   SubscriberInfo,
+  SubscriberTable,
 } from "./types.js";
 
 export class RedisStore implements Store {
@@ -177,11 +178,7 @@ export class RedisStore implements Store {
     );
   }
 
-  publishSubscribers(
-    replicaId: string,
-    subscribers: readonly SubscriberInfo[],
-    ttlMs: number,
-  ): Promise<void> {
+  publishSubscribers(replicaId: string, subscribers: SubscriberTable, ttlMs: number): Promise<void> {
     return this.call(() =>
       this.scripts.publishSubscribers(replicaId, subscribers, positiveInt("ttlMs", ttlMs)),
     );

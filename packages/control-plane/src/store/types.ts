@@ -155,6 +155,23 @@ export interface SubscriberInfo {
   readonly subscriptions: readonly SubscriptionInfo[];
 }
 
+/**
+ * A replica's subscriber table: the entries themselves, or already encoded as one JSON array of
+ * `SubscriberInfo` (a replica with many streams encodes it piece by piece, off the hot path).
+ */
+export type SubscriberTable = readonly SubscriberInfo[] | { readonly json: string };
+
+/** The JSON text of a subscriber table; throws when encoded text is not a JSON array (checked by
+ * its brackets only: the publisher builds it from `JSON.stringify` of each row). */
+export function subscriberTableJson(table: SubscriberTable): string {
+  if (!("json" in table)) return JSON.stringify(table);
+  const json = table.json.trim();
+  if (!json.startsWith("[") || !json.endsWith("]")) {
+    throw new TypeError("an encoded subscriber table must be a JSON array");
+  }
+  return json;
+}
+
 export interface Store {
   readonly kind: "memory" | "redis";
 
@@ -194,7 +211,7 @@ export interface Store {
 
   /** Replaces this replica's published subscriber list; it disappears after `ttlMs` unless
    * published again. */
-  publishSubscribers(replicaId: string, subscribers: readonly SubscriberInfo[], ttlMs: number): Promise<void>;
+  publishSubscribers(replicaId: string, subscribers: SubscriberTable, ttlMs: number): Promise<void>;
   /** Subscribers published by every live replica. */
   listSubscribers(): Promise<readonly SubscriberInfo[]>;
 
