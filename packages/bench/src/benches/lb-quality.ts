@@ -15,8 +15,8 @@ import { type Bench, type BenchContext, type BenchOutput, sized } from "./types.
 
 const SIZES = {
   tiny: { rounds: 1, rate: 200, warmupMs: 200, durationMs: 400, fastMs: 2, slowMs: 20 },
-  quick: { rounds: 2, rate: 1000, warmupMs: 1500, durationMs: 4000, fastMs: 2, slowMs: 20 },
-  full: { rounds: 3, rate: 1000, warmupMs: 2000, durationMs: 10_000, fastMs: 2, slowMs: 20 },
+  quick: { rounds: 2, rate: 1000, warmupMs: 1500, durationMs: 4000, fastMs: 20, slowMs: 200 },
+  full: { rounds: 3, rate: 1000, warmupMs: 2000, durationMs: 10_000, fastMs: 20, slowMs: 200 },
 } as const;
 
 type Params = (typeof SIZES)[keyof typeof SIZES];
