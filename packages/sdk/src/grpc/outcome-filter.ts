@@ -1,16 +1,26 @@
-import { experimental, type Metadata, type StatusObject, type status } from "@grpc/grpc-js";
+import { experimental, Metadata, type StatusObject, status } from "@grpc/grpc-js";
 import type { CircuitBreaker } from "../breaker/circuit-breaker.js";
 import type { FailureSources } from "../breaker/failure-sources.js";
 import type { MethodRecord } from "../client/method-record.js";
 import type { Clock } from "../clock.js";
 import type { CallContext } from "./call-context.js";
+import { SINGLE_RESPONSE_HEADER } from "./single-response.js";
 
 /**
  * Per-call filter that sees the call's final status (after every retry): it records the call in
  * stats and metrics and gives the service/method breaker its outcome. grpc-js runs a filter's
  * `receiveTrailers` exactly once per call, however the call ends (status, cancel, deadline).
+ *
+ * It also completes a call whose answer arrived whole: when a mesh server marked the response as
+ * a single message (SINGLE_RESPONSE_HEADER) and that message arrived, the connection dropping
+ * before the status (the instance killed between its two writes) cannot mean anything but OK.
+ * grpc-js could not retry such a call (it is committed once headers arrive); the caller gets the
+ * answer instead of UNAVAILABLE.
  */
 class OutcomeFilter extends experimental.BaseFilter {
+  private singleResponse = false;
+  private answered = false;
+
   constructor(
     private readonly ctx: CallContext,
     private readonly record: MethodRecord,
@@ -21,7 +31,21 @@ class OutcomeFilter extends experimental.BaseFilter {
     super();
   }
 
-  override receiveTrailers(s: StatusObject): StatusObject {
+  override receiveMetadata(metadata: Metadata): Metadata {
+    if (metadata.get(SINGLE_RESPONSE_HEADER).length > 0) this.singleResponse = true;
+    return metadata;
+  }
+
+  override receiveMessage(message: Promise<Buffer>): Promise<Buffer> {
+    this.answered = true;
+    return message;
+  }
+
+  override receiveTrailers(received: StatusObject): StatusObject {
+    const s =
+      received.code === status.UNAVAILABLE && this.singleResponse && this.answered
+        ? { code: status.OK, details: "", metadata: new Metadata() }
+        : received;
     const ctx = this.ctx;
     const latencyMs = this.clock.now() - ctx.startMs;
     this.record.record(s.code, latencyMs, ctx.retries);

@@ -16,6 +16,7 @@ import {
   resolveMeshServerOptions,
 } from "./options.js";
 import { Registrar } from "./registrar.js";
+import { singleResponseInterceptor } from "./single-response.js";
 
 export type MeshServerState = "created" | "serving" | "not_serving" | "draining" | "stopped";
 
@@ -62,7 +63,11 @@ class MeshServerImpl implements MeshServer {
     this.logger = o.logger.child({ component: "mesh-server", service: o.service });
     this.server = new GrpcServer({
       ...o.serverOptions,
-      interceptors: [this.tracker.interceptor, ...(o.serverOptions.interceptors ?? [])],
+      interceptors: [
+        this.tracker.interceptor,
+        singleResponseInterceptor,
+        ...(o.serverOptions.interceptors ?? []),
+      ],
     });
     this.server.addService(HealthService, this.health.implementation);
   }

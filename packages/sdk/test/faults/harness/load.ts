@@ -39,17 +39,11 @@ export class CallLoad {
   /**
    * Failures of calls the dying server had begun to answer: their response headers arrived, so
    * gRPC has committed them and no retry may follow (grpc-js then reports "Connection dropped").
-   * A kill or freeze that lands between a response's first bytes and its trailers causes these.
+   * The SDK completes those whose single response message had arrived (a mesh server marks such
+   * methods); any left here would be a call cut before its message.
    */
   get cutMidResponse(): CallRecord[] {
     return this.failures.filter((r) => r.code === status.UNAVAILABLE && r.details === "Connection dropped");
-  }
-
-  /** Failures a retry could have covered: all but the calls cut mid-response. */
-  get retryableFailures(): CallRecord[] {
-    return this.failures.filter(
-      (r) => !(r.code === status.UNAVAILABLE && r.details === "Connection dropped"),
-    );
   }
 
   /** Start time of the oldest call still in flight, or undefined. */

@@ -62,14 +62,9 @@ export const instanceKill: Scenario = {
       },
       expectations: [
         expectation(
-          "no failed call a retry could cover",
-          load.retryableFailures.length === 0,
-          `${load.retryableFailures.length} failed (of ${load.failures.length} in all)`,
-        ),
-        expectation(
-          "calls cut mid-response (committed: gRPC may not retry them) at most the calls in flight",
-          load.cutMidResponse.length <= 16,
-          `${load.cutMidResponse.length} cut`,
+          "no failed call (answers cut before their status completed by the SDK)",
+          load.failures.length === 0,
+          `${load.failures.length} failed (${load.cutMidResponse.length} of them cut mid-response)`,
         ),
         expectation("no lost registration", lost === 0, `${lost} of ${live.length} survivors missing`),
         atMost("dropped within the lease TTL (+ reaper sweep and push)", recoveryMs, bound),
