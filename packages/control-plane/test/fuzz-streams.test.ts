@@ -12,6 +12,12 @@ import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { WatchResponse } from "../src/gen/switchboard/v1/discovery.js";
 import { KeepAliveResponse, RegisterResponse } from "../src/gen/switchboard/v1/registration.js";
+import {
+  assertConsistent,
+  assertProperOutcomes,
+  type FuzzOutcome as Outcome,
+  runCases,
+} from "./fuzz-support/outcomes.js";
 import { caseNumbers, envInt, fuzzSeed, Rng } from "./fuzz-support/prng.js";
 import {
   type FuzzState,
@@ -34,13 +40,6 @@ import {
 import { encode } from "./fuzz-support/wire.js";
 
 type Ending = "half-close" | "cancel" | "slow-reader";
-
-interface Outcome {
-  readonly n: number;
-  readonly rpc: string;
-  readonly code: number;
-  readonly problem: string | undefined;
-}
 
 /** How long a stream may take to end after the client half-closed. */
 const END_WITHIN_MS = 5000;
@@ -171,29 +170,8 @@ describe("hostile input on the Watch and KeepAlive streams", () => {
     const st: FuzzState = { leaseIds: [] };
     await seedLeases(target, st);
     assert.ok(st.leaseIds.length > 0, "leases to renew");
-    const outcomes: Outcome[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < cases.length) outcomes.push(await runCase(target, seed, cases[next++] as number, st));
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
-    const byCode = new Map<string, number>();
-    for (const o of outcomes) {
-      const key = `${o.rpc} ${status[o.code] ?? o.code}`;
-      byCode.set(key, (byCode.get(key) ?? 0) + 1);
-    }
-    t.diagnostic([...byCode].map(([k, v]) => `${k}: ${v}`).join(", "));
-    const bad = outcomes.filter((o) => o.problem !== undefined);
-    const shown = bad.slice(0, 15).map((o) => `case ${o.n} ${o.rpc}: ${o.problem}`);
-    assert.deepEqual(
-      shown,
-      [],
-      `seed ${seed}: ${bad.length} bad outcomes; replay with FUZZ_SEED=${seed} FUZZ_ONLY=<case>`,
-    );
-    assert.ok(
-      outcomes.some((o) => o.code === status.OK) && outcomes.some((o) => o.code === status.INVALID_ARGUMENT),
-      "the cases reach both clean ends and validation",
-    );
+    const outcomes = await runCases(cases, 8, (n) => runCase(target, seed, n, st));
+    assertProperOutcomes(t, seed, outcomes, (o) => o.rpc, "the cases reach both clean ends and validation");
   });
 
   it("is still serving Watch streams, and logged no handler error", async () => {
@@ -209,11 +187,6 @@ describe("hostile input on the Watch and KeepAlive streams", () => {
   });
 
   it("leaves Redis consistent", async () => {
-    const report = await target.consistency();
-    assert.deepEqual(
-      report.problems.slice(0, 20),
-      [],
-      `${report.problems.length} problems in ${report.keys} keys`,
-    );
+    await assertConsistent(target);
   });
 });
