@@ -6,9 +6,10 @@ const NO_ENDPOINT = "*";
 /**
  * Which endpoints recent failed calls went to. A service breaker asks it before opening: one
  * endpoint failing (a dead instance whose calls in flight all fail at once) is outlier
- * detection's business, and must not shut a service that has other healthy endpoints. The
- * service breaker opens only on failures from at least two endpoints (one when the service has
- * one), or from calls that reached none.
+ * detection's business, and must not shut a service that has other healthy endpoints. Only
+ * failures from endpoints that can still take calls count (a dead or ejected instance's do
+ * not), and the breaker opens on failures from two of them, or from the only one left; calls
+ * that reached no endpoint always count.
  */
 export class FailureSources {
   private readonly lastFailureAt = new Map<string, number>();
@@ -26,9 +27,13 @@ export class FailureSources {
     if (!any) this.lastFailureAt.set(NO_ENDPOINT, now);
   }
 
-  /** True when failures in the last `windowMs` came from `needed` endpoints, or from no endpoint. */
-  spreadEnough(windowMs: number, needed: number): boolean {
+  /**
+   * True when failures in the last `windowMs` came from no endpoint, or from at least two of the
+   * `available` endpoints (all of them when fewer are available).
+   */
+  spreadEnough(windowMs: number, available: ReadonlySet<string>): boolean {
     const since = this.clock.now() - windowMs;
+    const needed = Math.min(2, available.size);
     let sources = 0;
     for (const [key, at] of this.lastFailureAt) {
       if (at < since) {
@@ -36,7 +41,7 @@ export class FailureSources {
         continue;
       }
       if (key === NO_ENDPOINT) return true;
-      sources++;
+      if (available.has(key)) sources++;
     }
     return sources >= needed;
   }

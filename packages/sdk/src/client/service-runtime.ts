@@ -132,7 +132,7 @@ export class ServiceRuntime {
       counts[e.health]++;
     }
     const keys = this.view.endpoints.map((e) => e.id);
-    this.traffic.setEndpoints(keys, counts.SERVING);
+    this.traffic.setEndpoints(keys);
     for (const key of this.endpointStats.keys()) if (!this.byAddress.has(key)) this.endpointStats.delete(key);
     for (const [health, n] of Object.entries(counts)) {
       this.deps.metrics.endpoints.labels(this.service, health).set(n);

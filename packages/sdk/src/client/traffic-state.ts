@@ -31,12 +31,14 @@ export class TrafficState {
   readonly loads = new Map<string, EndpointLoad>();
   outlier: OutlierDetector | undefined;
   readonly budget: RetryBudget;
-  /** Endpoints recent failed calls went to: a service breaker opens only on failures from two. */
+  /** Endpoints recent failed calls went to: a service breaker opens only on failures from two
+   * endpoints that can take calls (or the only one). */
   readonly failureSources: FailureSources;
   private readonly breakers = new Map<string, CircuitBreaker>();
   /** Window of each breaker's rate triggers, for its "failures from two endpoints" check. */
   private readonly breakerWindows = new Map<string, number>();
-  private servingEndpoints = 0;
+  /** Endpoints the balancer may pick now (serving, connected, not ejected), set on each picker. */
+  private available: ReadonlySet<string> = new Set();
   private readonly buckets = new Map<string, TokenBucket>();
   private decayMs: number;
   /** The service's endpoints (what outlier detection tracks), whether or not a channel uses them yet. */
@@ -64,9 +66,8 @@ export class TrafficState {
     return load;
   }
 
-  setEndpoints(keys: readonly string[], serving: number): void {
+  setEndpoints(keys: readonly string[]): void {
     this.endpointKeys = keys;
-    this.servingEndpoints = serving;
     const keep = new Set(keys);
     this.failureSources.retain(keep);
     for (const key of this.loads.keys()) if (!keep.has(key)) this.loads.delete(key);
@@ -74,15 +75,17 @@ export class TrafficState {
     this.metrics.ejected.labels(this.service).set(this.outlier?.ejectedCount ?? 0);
   }
 
+  /** The endpoints the balancer's latest picker may choose from. */
+  setAvailable(keys: ReadonlySet<string>): void {
+    this.available = keys;
+  }
+
   breaker(scope: string, config: ResolvedBreakerConfig): CircuitBreaker {
     let breaker = this.breakers.get(scope);
     if (!breaker) {
       this.breakerWindows.set(scope, config.windowMs);
       const canOpen = () =>
-        this.failureSources.spreadEnough(
-          this.breakerWindows.get(scope) ?? config.windowMs,
-          Math.min(2, this.servingEndpoints),
-        );
+        this.failureSources.spreadEnough(this.breakerWindows.get(scope) ?? config.windowMs, this.available);
       breaker = new CircuitBreaker(config, this.clock, { canOpen });
       const gauge = this.metrics.breakerState.labels(this.service, scope);
       gauge.set(0);

@@ -208,6 +208,7 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
     const runtime = this.runtime;
     if (this.paused || !runtime) return;
     const census = this.census(runtime);
+    runtime.traffic.setAvailable(new Set(census.candidates.filter((c) => c.healthy).map((c) => c.child.key)));
     const lb = runtime.view.policy.loadBalancing;
     // ring_hash keeps endpoints that are still connecting on the ring (a call to one waits for
     // its connection), so a key's endpoint does not move while connections come up.
