@@ -18,7 +18,7 @@ import type { AwaitPropagationResponse } from "../src/gen/switchboard/v1/registr
 import { peerAddress } from "../src/services/stream-slots.js";
 import { MemoryStore } from "../src/store/index.js";
 import type { SubscriberInfo } from "../src/store/types.js";
-import { call, callError, registerRequest, type Running, startPlane } from "./helpers/control-plane.js";
+import { call, callError, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 import { snapshotOf, WatchClient } from "./helpers/watch.js";
 
 /** The refusal names `flag`, and `flag` is one the command accepts. */
@@ -234,7 +234,10 @@ describe("AwaitPropagation", () => {
   before(async () => {
     store = new CountingStore();
     cp = await startPlane({ store, maxPropagationWaits: 24, propagationPollIntervalMs: 50 });
-    const reg = await call(cp.registration.register.bind(cp.registration), registerRequest({ service: "slow" }));
+    const reg = await call(
+      cp.registration.register.bind(cp.registration),
+      registerRequest({ service: "slow" }),
+    );
     version = reg.version;
     // A subscriber that reads but never acks: every wait runs to its timeout.
     watcher = new WatchClient(cp.discovery);

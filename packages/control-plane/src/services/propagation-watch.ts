@@ -109,10 +109,13 @@ export class PropagationWatch implements PropagationSource {
         },
       };
       const onAbort = (): void => waiter.settle();
-      const deadline = setTimeout(() => {
-        waiter.expired = true;
-        this.scheduleRead(this.lastReadAt + this.opts.pollIntervalMs);
-      }, Math.max(0, deadlineMs - Date.now()));
+      const deadline = setTimeout(
+        () => {
+          waiter.expired = true;
+          this.scheduleRead(this.lastReadAt + this.opts.pollIntervalMs);
+        },
+        Math.max(0, deadlineMs - Date.now()),
+      );
       deadline.unref();
       signal.addEventListener("abort", onAbort, { once: true });
       this.waiters.add(waiter);

@@ -34,40 +34,37 @@ function keyOf(scope: SlotScope, peer: string): string {
   }
 }
 
-export class StreamSlots {
-  private readonly counts: readonly Map<string, number>[];
-  private open = 0;
+interface Counter {
+  readonly limit: SlotLimit;
+  readonly counts: Map<string, number>;
+}
 
-  constructor(private readonly limits: readonly SlotLimit[]) {
-    this.counts = limits.map(() => new Map<string, number>());
+export class StreamSlots {
+  private readonly counters: readonly Counter[];
+
+  constructor(limits: readonly SlotLimit[]) {
+    this.counters = limits.map((limit) => ({ limit, counts: new Map<string, number>() }));
   }
 
   /** Takes a slot under every limit for a stream from `peer` (call.getPeer()), or throws
    * RESOURCE_EXHAUSTED. Returns the release, which is idempotent. */
   claim(peer: string): () => void {
-    const keys = this.limits.map((l) => keyOf(l.scope, peer));
-    this.limits.forEach((limit, i) => {
-      if ((this.counts[i]?.get(keys[i] ?? "") ?? 0) >= limit.max) {
+    const held = this.counters.map((c) => ({ ...c, key: keyOf(c.limit.scope, peer) }));
+    for (const { limit, counts, key } of held) {
+      if ((counts.get(key) ?? 0) >= limit.max) {
         throw new ControlPlaneError(status.RESOURCE_EXHAUSTED, limit.refusal);
       }
-    });
-    keys.forEach((key, i) => this.counts[i]?.set(key, (this.counts[i]?.get(key) ?? 0) + 1));
-    this.open += 1;
-    let held = true;
+    }
+    for (const { counts, key } of held) counts.set(key, (counts.get(key) ?? 0) + 1);
+    let holding = true;
     return () => {
-      if (!held) return;
-      held = false;
-      this.open -= 1;
-      keys.forEach((key, i) => {
-        const n = (this.counts[i]?.get(key) ?? 1) - 1;
-        if (n > 0) this.counts[i]?.set(key, n);
-        else this.counts[i]?.delete(key);
-      });
+      if (!holding) return;
+      holding = false;
+      for (const { counts, key } of held) {
+        const n = (counts.get(key) ?? 1) - 1;
+        if (n > 0) counts.set(key, n);
+        else counts.delete(key);
+      }
     };
-  }
-
-  /** Streams holding slots now. */
-  get size(): number {
-    return this.open;
   }
 }
