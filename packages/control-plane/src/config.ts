@@ -54,6 +54,16 @@ export interface ControlPlaneOptions {
   /** Discovery streams one client connection may hold (an SDK process needs one), so one client
    * cannot take every slot. Default 16. */
   readonly maxWatchStreamsPerConnection?: number;
+  /** Discovery streams one client address (IP) may hold over all its connections. Default 1024. */
+  readonly maxWatchStreamsPerPeer?: number;
+  /** How long a Discovery stream may stay open without sending Hello, in ms. Default 10000. */
+  readonly helloTimeoutMs?: number;
+  /** grpc.health.v1 Watch streams one replica holds at most (Check is not limited). Default 1024. */
+  readonly maxHealthWatchStreams?: number;
+  /** ... and one client address (IP) may hold. Default 16. */
+  readonly maxHealthWatchStreamsPerPeer?: number;
+  /** AwaitPropagation calls one replica serves at once. Default 256. */
+  readonly maxPropagationWaits?: number;
   /** Largest request message accepted, in bytes. Default 4194304 (4 MiB). */
   readonly maxMessageBytes?: number;
   /** Name of this replica (in ListSubscribers). Default "<hostname>-<pid>-<random>". */
@@ -187,6 +197,11 @@ type Limits = Pick<
   | "maxSubscriptionsPerStream"
   | "maxWatchStreams"
   | "maxWatchStreamsPerConnection"
+  | "maxWatchStreamsPerPeer"
+  | "helloTimeoutMs"
+  | "maxHealthWatchStreams"
+  | "maxHealthWatchStreamsPerPeer"
+  | "maxPropagationWaits"
   | "maxMessageBytes"
 >;
 
@@ -208,6 +223,17 @@ function limits(o: ControlPlaneOptions): Limits {
       1,
       10_000_000,
     ),
+    maxWatchStreamsPerPeer: int("maxWatchStreamsPerPeer", o.maxWatchStreamsPerPeer, 1024, 1, 10_000_000),
+    helloTimeoutMs: int("helloTimeoutMs", o.helloTimeoutMs, 10_000, 10, 600_000),
+    maxHealthWatchStreams: int("maxHealthWatchStreams", o.maxHealthWatchStreams, 1024, 1, 10_000_000),
+    maxHealthWatchStreamsPerPeer: int(
+      "maxHealthWatchStreamsPerPeer",
+      o.maxHealthWatchStreamsPerPeer,
+      16,
+      1,
+      10_000_000,
+    ),
+    maxPropagationWaits: int("maxPropagationWaits", o.maxPropagationWaits, 256, 1, 100_000),
     maxMessageBytes: int("maxMessageBytes", o.maxMessageBytes, 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   };
 }

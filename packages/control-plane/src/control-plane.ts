@@ -16,10 +16,10 @@ import { createLogger } from "./logger.js";
 import { ControlPlaneMetrics } from "./metrics.js";
 import { MetricsServer } from "./metrics-server.js";
 import { bind, buildServer, shutdown } from "./server.js";
-import type { PropagationSource } from "./services/await-propagation.js";
 import { WatchStreams } from "./services/discovery.js";
 import { HealthState } from "./services/health.js";
 import { KeepAliveStreams } from "./services/keep-alive.js";
+import { PropagationWatch } from "./services/propagation-watch.js";
 import { createStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
 
@@ -84,16 +84,22 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     clock,
     maxWatchStreams: o.maxWatchStreams,
     maxWatchStreamsPerConnection: o.maxWatchStreamsPerConnection,
+    maxWatchStreamsPerPeer: o.maxWatchStreamsPerPeer,
+    helloTimeoutMs: o.helloTimeoutMs,
     logger,
   });
-  const health = new HealthState();
-  const propagation: PropagationSource = {
+  const health = new HealthState({
+    maxWatchStreams: o.maxHealthWatchStreams,
+    maxWatchStreamsPerPeer: o.maxHealthWatchStreamsPerPeer,
+  });
+  const propagation = new PropagationWatch({
     store,
     replicaId: o.replicaId,
     epoch: () => hub.epoch,
     localSubscribers: () => hub.localSubscribers(),
     pollIntervalMs: o.propagationPollIntervalMs,
-  };
+    maxWaits: o.maxPropagationWaits,
+  });
   const reaper = new LeaseReaper({
     store,
     clock,

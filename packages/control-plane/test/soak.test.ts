@@ -1,8 +1,9 @@
 /**
  * A short soak (20 s, 200 subscribers in two processes) as part of `pnpm test`; the 10-minute
  * one with 1,000 subscribers is `node --conditions=source --import tsx
- * packages/control-plane/test/soak.ts --minutes 10`. Windows this short are noisy, so the
- * flatness tolerances are looser here than in the long run.
+ * packages/control-plane/test/soak.ts --minutes 10`. RSS is judged as in the long run (the last
+ * window within 10% of the mid-run one); event-loop lag, whose 4-second windows are noisy on a
+ * shared machine, within 100% or 50 ms.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -15,7 +16,7 @@ describe("a short soak under churn", () => {
       subscribers: 200,
       processes: 2,
       rate: 25,
-      rssTolerance: 0.5,
+      rssTolerance: 0.1,
       lagTolerance: 1,
       lagFloorMs: 50,
       log: (line) => t.diagnostic(line),

@@ -3,13 +3,19 @@
  * and event-loop lag every second, with `subscribers` raw Discovery streams in a few other
  * processes, under churn (registrations, deregistrations, leases left to expire, health changes,
  * admin drains, policy sets and deletes) for the whole duration. Afterwards every subscriber's
- * view of every service it follows must equal the store, and memory and lag must be flat: the
- * medians of the late window within a tolerance of the early window's.
+ * view of every service it follows must equal the store, and memory and lag must be flat after
+ * a warm-up: the medians of the last window within a tolerance of the mid-run window's.
  *
  *   node --conditions=source --import tsx packages/control-plane/test/soak.ts --minutes 10
  *   ... --seconds 60 --subscribers 200 --processes 2 --rate 30 --write-doc docs/reliability.md
  *
- * Windows: w = min(60 s, duration / 5); early = [w, 2w) (after the start-up), late = the last w.
+ * Windows: w = min(60 s, duration / 5); plateau = the w before mid-run, late = the last w. The
+ * first half is warm-up: V8's heap, the hub's caches and Redis connections grow to their working
+ * size there (RSS rises by a sixth between minutes two and ten of the long run when compared from
+ * minute two). Over the second half a process that keeps nothing per operation stays within a
+ * few per cent (the old generation grows and shrinks in steps of a few MiB between windows), so
+ * the bound is 10%: with 1,000 subscribers about 23 MiB over five minutes of ~7,500 churn
+ * operations, i.e. some 3 KiB kept per operation would fail it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -40,11 +46,11 @@ export interface SoakOptions {
   readonly rate: number;
   /** Live endpoints at most. */
   readonly maxEndpoints: number;
-  /** Late/early median RSS may exceed 1 + this. */
+  /** Late/plateau median RSS may exceed 1 + this. */
   readonly rssTolerance: number;
-  /** Late/early median of the per-second p99 lag may exceed 1 + this ... */
+  /** Late/plateau median of the per-second p99 lag may exceed 1 + this ... */
   readonly lagTolerance: number;
-  /** ... or the early median plus this many ms, whichever is larger (lag is noisy near zero). */
+  /** ... or the plateau median plus this many ms, whichever is larger (lag is noisy near zero). */
   readonly lagFloorMs: number;
   readonly log: (line: string) => void;
 }
@@ -57,7 +63,7 @@ export const DEFAULT_SOAK: SoakOptions = {
   servicesPerStream: 3,
   rate: 25,
   maxEndpoints: 300,
-  rssTolerance: 0.25,
+  rssTolerance: 0.1,
   lagTolerance: 0.5,
   lagFloorMs: 10,
   log: (line) => process.stderr.write(`${line}\n`),
@@ -78,9 +84,11 @@ export interface SoakReport {
   readonly operations: Readonly<Record<string, number>>;
   readonly operationErrors: number;
   readonly samples: number;
+  /** RSS median of the window after start-up (for the record; not judged). */
   readonly rssEarlyMiB: number;
+  readonly rssPlateauMiB: number;
   readonly rssLateMiB: number;
-  readonly lagP99EarlyMs: number;
+  readonly lagP99PlateauMs: number;
   readonly lagP99LateMs: number;
   readonly lagMaxMs: number;
   readonly views: number;
@@ -352,9 +360,12 @@ async function reportOf(p: Proc): Promise<SubscriberReport> {
 
 function windows(samples: readonly Sample[], durationMs: number) {
   const w = Math.min(60_000, durationMs / 5);
-  const early = samples.filter((s) => s.t >= w && s.t < 2 * w);
-  const late = samples.filter((s) => s.t >= durationMs - w && s.t < durationMs);
-  return { early, late };
+  const within = (from: number, to: number) => samples.filter((s) => s.t >= from && s.t < to);
+  return {
+    early: within(w, 2 * w),
+    plateau: within(durationMs / 2 - w, durationMs / 2),
+    late: within(durationMs - w, durationMs),
+  };
 }
 
 export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakReport> {
@@ -457,12 +468,14 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
     churn.stop();
     admin.close();
     reg.close();
-    const { early, late } = windows(samples, durationMs);
+    const { early, plateau, late } = windows(samples, durationMs);
     const rssEarly = median(early.map((s) => s.rss)) / MiB;
+    const rssPlateau = median(plateau.map((s) => s.rss)) / MiB;
     const rssLate = median(late.map((s) => s.rss)) / MiB;
-    const lagEarly = median(early.map((s) => s.lagP99));
+    const lagPlateau = median(plateau.map((s) => s.lagP99));
     const lagLate = median(late.map((s) => s.lagP99));
-    const lagBound = Math.max(lagEarly * (1 + o.lagTolerance), lagEarly + o.lagFloorMs);
+    const lagBound = Math.max(lagPlateau * (1 + o.lagTolerance), lagPlateau + o.lagFloorMs);
+    const judged = plateau.length > 0 && late.length > 0;
     const views = reports.reduce((n, r) => n + Object.keys(r.views).length, 0);
     const sum = (k: "responses" | "gaps" | "errors" | "streamEnds") => reports.reduce((n, r) => n + r[k], 0);
     const checks = [
@@ -472,14 +485,14 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
         detail: `${views} views, ${mismatched.length} differ`,
       },
       {
-        name: `RSS flat (late median within ${Math.round(o.rssTolerance * 100)}% of early)`,
-        pass: early.length > 0 && late.length > 0 && rssLate <= rssEarly * (1 + o.rssTolerance),
-        detail: `${rssEarly.toFixed(1)} -> ${rssLate.toFixed(1)} MiB`,
+        name: `RSS flat after warm-up (last window's median within ${Math.round(o.rssTolerance * 100)}% of mid-run's)`,
+        pass: judged && rssLate <= rssPlateau * (1 + o.rssTolerance),
+        detail: `${rssPlateau.toFixed(1)} -> ${rssLate.toFixed(1)} MiB (bound ${(rssPlateau * (1 + o.rssTolerance)).toFixed(1)} MiB)`,
       },
       {
-        name: `event-loop lag flat (late median p99 within ${Math.round(o.lagTolerance * 100)}% or ${o.lagFloorMs} ms of early)`,
-        pass: early.length > 0 && late.length > 0 && lagLate <= lagBound,
-        detail: `${lagEarly} -> ${lagLate} ms (bound ${lagBound.toFixed(1)} ms)`,
+        name: `event-loop lag flat after warm-up (last window's median p99 within ${Math.round(o.lagTolerance * 100)}% or ${o.lagFloorMs} ms of mid-run's)`,
+        pass: judged && lagLate <= lagBound,
+        detail: `${lagPlateau} -> ${lagLate} ms (bound ${lagBound.toFixed(1)} ms)`,
       },
       {
         name: "no delta gap, no stream lost",
@@ -495,8 +508,9 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
       operationErrors: churn.errors,
       samples: samples.length,
       rssEarlyMiB: rssEarly,
+      rssPlateauMiB: rssPlateau,
       rssLateMiB: rssLate,
-      lagP99EarlyMs: lagEarly,
+      lagP99PlateauMs: lagPlateau,
       lagP99LateMs: lagLate,
       lagMaxMs: Math.max(0, ...samples.map((s) => s.lagMax)),
       views,
@@ -526,12 +540,12 @@ export function soakSummary(r: SoakReport): string {
     ],
     ["churn operations", `${Object.values(r.operations).reduce((a, b) => a + b, 0)} (${ops})`],
     [
-      "control-plane RSS, early -> late median",
-      `${r.rssEarlyMiB.toFixed(1)} -> ${r.rssLateMiB.toFixed(1)} MiB`,
+      "control-plane RSS median: after start-up, mid-run, last window",
+      `${r.rssEarlyMiB.toFixed(1)}, ${r.rssPlateauMiB.toFixed(1)}, ${r.rssLateMiB.toFixed(1)} MiB`,
     ],
     [
-      "event-loop lag p99, early -> late median",
-      `${r.lagP99EarlyMs} -> ${r.lagP99LateMs} ms (max ${r.lagMaxMs} ms)`,
+      "event-loop lag p99 median: mid-run -> last window",
+      `${r.lagP99PlateauMs} -> ${r.lagP99LateMs} ms (max ${r.lagMaxMs} ms)`,
     ],
     ["responses received by subscribers", String(r.responses)],
     [

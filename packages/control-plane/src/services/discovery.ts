@@ -9,6 +9,7 @@ import type { WatchSink } from "../hub/types.js";
 import type { WatchSession } from "../hub/watch-session.js";
 import { checkClientId, checkLabel, checkZone, expect } from "../validation.js";
 import { authorize, observe, type RpcContext, type RpcStatus, toStatus } from "./rpc.js";
+import { StreamSlots } from "./stream-slots.js";
 import { decoded } from "./tolerant-decoding.js";
 import { applyWatchRequest, subscribeOrReject } from "./watch-request.js";
 
@@ -26,8 +27,12 @@ export interface DiscoveryDeps {
   readonly clock: Clock;
   /** Discovery streams this replica holds at most. */
   readonly maxWatchStreams: number;
-  /** ... and one client connection holds at most. */
+  /** ... one client connection holds at most. */
   readonly maxWatchStreamsPerConnection: number;
+  /** ... and one client address (IP) holds at most, over all its connections. */
+  readonly maxWatchStreamsPerPeer: number;
+  /** How long a stream may stay open without sending Hello, in ms. */
+  readonly helloTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -45,29 +50,30 @@ class WatchStream {
   private readonly started = performance.now();
   private session: WatchSession | undefined;
   private done = false;
+  private releaseSlots: (() => void) | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: RpcContext,
     private readonly deps: DiscoveryDeps,
     private readonly call: WatchCall,
     private readonly log: Logger,
-    private readonly connection: ConnectionStreams,
+    private readonly slots: StreamSlots,
     private readonly onRelease: (stream: WatchStream) => void,
   ) {}
 
-  /** False when the stream was refused (auth, limits) and has already ended. */
+  /** False when the stream was refused (auth, limits) and has already ended. The stream holds
+   * its slots from now on, and must say Hello within the deadline. */
   open(): boolean {
     try {
       authorize(this.ctx, "discovery", this.call.metadata);
-      if (this.deps.hub.sessionCount >= this.deps.maxWatchStreams) {
-        const message = `this replica holds its limit of ${this.deps.maxWatchStreams} Discovery streams; connect to another replica`;
-        throw new ControlPlaneError(status.RESOURCE_EXHAUSTED, message);
-      }
-      this.connection.add(this.deps.maxWatchStreamsPerConnection);
+      this.releaseSlots = this.slots.claim(this.call.getPeer());
     } catch (error) {
       this.fail(error);
       return false;
     }
+    this.helloTimer = setTimeout(() => this.helloMissed(), this.deps.helloTimeoutMs);
+    this.helloTimer.unref();
     this.call.on("data", (req: WatchRequest) => this.receive(req));
     this.call.on("end", () => this.finish(undefined));
     this.call.on("cancelled", () => this.release(status.CANCELLED));
@@ -90,7 +96,8 @@ class WatchStream {
   private release(code: status): void {
     if (this.done) return;
     this.done = true;
-    this.connection.remove();
+    clearTimeout(this.helloTimer);
+    this.releaseSlots?.();
     if (this.session) this.deps.hub.closeSession(this.session);
     observe(this.ctx, METHOD, code, this.started);
     this.onRelease(this);
@@ -101,10 +108,20 @@ class WatchStream {
     try {
       const request = decoded(req);
       if (this.session) applyWatchRequest(this.session, request);
-      else this.session = this.hello(request);
+      else {
+        clearTimeout(this.helloTimer);
+        this.session = this.hello(request);
+      }
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  private helloMissed(): void {
+    if (this.session || this.done) return;
+    const ms = this.deps.helloTimeoutMs;
+    const message = `hello: none within ${ms} ms of opening the stream; send hello (with client_id) first (the deadline is --hello-timeout-ms)`;
+    this.fail(new ControlPlaneError(status.DEADLINE_EXCEEDED, message));
   }
 
   private hello(req: WatchRequest): WatchSession {
@@ -129,39 +146,31 @@ class WatchStream {
   }
 }
 
-/** Counts the Discovery streams of one client connection (its peer address). */
-class ConnectionStreams {
-  private added = false;
-
-  constructor(
-    private readonly peer: string,
-    private readonly counts: Map<string, number>,
-  ) {}
-
-  /** Counts this stream, or throws RESOURCE_EXHAUSTED when the connection holds `max` already. */
-  add(max: number): void {
-    const n = this.counts.get(this.peer) ?? 0;
-    if (n >= max) {
-      const message = `at most ${max} Discovery streams per client connection (an SDK process needs one); close the ones you do not use`;
-      throw new ControlPlaneError(status.RESOURCE_EXHAUSTED, message);
-    }
-    this.counts.set(this.peer, n + 1);
-    this.added = true;
-  }
-
-  remove(): void {
-    if (!this.added) return;
-    this.added = false;
-    const n = (this.counts.get(this.peer) ?? 1) - 1;
-    if (n > 0) this.counts.set(this.peer, n);
-    else this.counts.delete(this.peer);
-  }
+/** The Discovery stream limits, each naming the flag that raises it. */
+function watchSlots(deps: DiscoveryDeps): StreamSlots {
+  return new StreamSlots([
+    {
+      scope: "replica",
+      max: deps.maxWatchStreams,
+      refusal: `this replica holds its limit of ${deps.maxWatchStreams} Discovery streams (--max-watch-streams); connect to another replica`,
+    },
+    {
+      scope: "connection",
+      max: deps.maxWatchStreamsPerConnection,
+      refusal: `at most ${deps.maxWatchStreamsPerConnection} Discovery streams per client connection (--max-watch-streams-per-connection; an SDK process needs one); close the ones you do not use`,
+    },
+    {
+      scope: "address",
+      max: deps.maxWatchStreamsPerPeer,
+      refusal: `at most ${deps.maxWatchStreamsPerPeer} Discovery streams per client address (--max-watch-streams-per-peer), over all its connections; close the ones you do not use, or raise the limit for clients behind one address (NAT)`,
+    },
+  ]);
 }
 
 /** switchboard.v1.Discovery.Watch: one stream per SDK process, each with its own hub session. */
 export class WatchStreams {
   private readonly open = new Set<WatchStream>();
-  private readonly perConnection = new Map<string, number>();
+  private readonly slots: StreamSlots;
   private readonly log: Logger;
 
   constructor(
@@ -169,11 +178,11 @@ export class WatchStreams {
     private readonly deps: DiscoveryDeps,
   ) {
     this.log = deps.logger.child({ component: "discovery" });
+    this.slots = watchSlots(deps);
   }
 
   readonly handler = (call: WatchCall): void => {
-    const connection = new ConnectionStreams(call.getPeer(), this.perConnection);
-    const stream = new WatchStream(this.ctx, this.deps, call, this.log, connection, (s) =>
+    const stream = new WatchStream(this.ctx, this.deps, call, this.log, this.slots, (s) =>
       this.open.delete(s),
     );
     if (stream.open()) this.open.add(stream);

@@ -6,7 +6,8 @@ import {
   type HealthServer,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../gen/grpc/health/v1/health.js";
-import { observe, type RpcContext } from "./rpc.js";
+import { observe, type RpcContext, serviceError, toStatus } from "./rpc.js";
+import { StreamSlots } from "./stream-slots.js";
 
 /** The names grpc.health.v1 answers for: "" (the whole server) and each served service. */
 export const HEALTH_SERVICE_NAMES = [
@@ -16,16 +17,38 @@ export const HEALTH_SERVICE_NAMES = [
   "switchboard.v1.Admin",
 ] as const;
 
+/** How many Watch streams are served: Check needs no slot, so probes are never refused. */
+export interface HealthWatchLimits {
+  readonly maxWatchStreams: number;
+  readonly maxWatchStreamsPerPeer: number;
+}
+
 /**
  * Serving status of the control plane: SERVING while it is started, not shutting down and its
- * store is reachable.
+ * store is reachable. Also holds the slots of the Watch streams that follow it.
  */
 export class HealthState {
+  readonly watchSlots: StreamSlots;
   private started = false;
   private stopping = false;
   private storeAvailable = true;
   private readonly listeners = new Set<() => void>();
   private readonly closers = new Set<() => void>();
+
+  constructor(limits: HealthWatchLimits) {
+    this.watchSlots = new StreamSlots([
+      {
+        scope: "replica",
+        max: limits.maxWatchStreams,
+        refusal: `this replica holds its limit of ${limits.maxWatchStreams} Health.Watch streams (--max-health-watch-streams); poll with Health.Check instead`,
+      },
+      {
+        scope: "address",
+        max: limits.maxWatchStreamsPerPeer,
+        refusal: `at most ${limits.maxWatchStreamsPerPeer} Health.Watch streams per client address (--max-health-watch-streams-per-peer); poll with Health.Check instead`,
+      },
+    ]);
+  }
 
   current(service: string): ServingStatus {
     if (!(HEALTH_SERVICE_NAMES as readonly string[]).includes(service)) return ServingStatus.SERVICE_UNKNOWN;
@@ -70,7 +93,9 @@ export class HealthState {
   }
 }
 
-/** grpc.health.v1.Health (Check and Watch). Open to every caller. */
+/** grpc.health.v1.Health (Check and Watch). Open to every caller, with or without tokens:
+ * probes (Kubernetes, grpc-health-probe) call Check, which holds nothing. Watch holds a stream,
+ * so it takes a slot, per replica and per client address. */
 export function healthHandlers(ctx: RpcContext, state: HealthState): HealthServer {
   const check = (
     call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
@@ -90,6 +115,15 @@ export function healthHandlers(ctx: RpcContext, state: HealthState): HealthServe
 
   const watch = (call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>): void => {
     const started = performance.now();
+    let release: () => void;
+    try {
+      release = state.watchSlots.claim(call.getPeer());
+    } catch (error) {
+      const s = toStatus(error, ctx.logger, "Health/Watch");
+      observe(ctx, "Health/Watch", s.code, started);
+      call.emit("error", serviceError(s));
+      return;
+    }
     let last: ServingStatus | undefined;
     const send = (): void => {
       const s = state.current(call.request.service);
@@ -99,6 +133,7 @@ export function healthHandlers(ctx: RpcContext, state: HealthState): HealthServe
     const stop = state.onChange(send);
     const unclose = state.onClose(() => call.end());
     const end = (code: status) => {
+      release();
       unclose();
       if (!stop()) return;
       observe(ctx, "Health/Watch", code, started);
