@@ -42,6 +42,14 @@ export class Authenticator {
     return this.digests.has(scope);
   }
 
+  /** True when a token is configured for the scope and the metadata carries it: the caller
+   * holds that scope even on an RPC of another one (a registration by an operator). */
+  grants(scope: AuthScope, metadata: Metadata): boolean {
+    const expected = this.digests.get(scope);
+    const presented = bearerToken(metadata);
+    return expected !== undefined && presented !== undefined && timingSafeEqual(digest(presented), expected);
+  }
+
   /** Throws UNAUTHENTICATED unless the metadata carries the scope's bearer token. */
   check(scope: AuthScope, metadata: Metadata): void {
     const expected = this.digests.get(scope);

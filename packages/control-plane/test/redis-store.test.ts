@@ -22,7 +22,8 @@ async function openStore(
   server: RedisServerHandle,
   options: Partial<RedisStoreOptions> = {},
 ): Promise<RedisStore> {
-  const store = new RedisStore({ url: server.url, keyPrefix: server.keyPrefix, ...options });
+  // Lease time from the tests' T0 unless a test asks for the server's clock.
+  const store = new RedisStore({ url: server.url, keyPrefix: server.keyPrefix, leaseClock: "caller", ...options });
   opened.push(store);
   prefixes.push([server, options.keyPrefix ?? server.keyPrefix]);
   await store.ready();

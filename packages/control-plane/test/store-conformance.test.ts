@@ -548,7 +548,8 @@ describeStoreConformance("RedisStore", async ({ changeLogLength }) => {
   const keyPrefix = uniqueKeyPrefix();
   prefixes.push(keyPrefix);
   return {
-    store: new RedisStore({ url: redis.url, keyPrefix, changeLogLength }),
+    // Lease time from the caller, as the memory store keeps it, so both run the same script.
+    store: new RedisStore({ url: redis.url, keyPrefix, changeLogLength, leaseClock: "caller" }),
     // Redis expires keys on its own clock, so real time has to pass.
     elapse: (ms) => sleep(ms),
   };

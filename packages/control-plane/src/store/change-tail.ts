@@ -1,7 +1,9 @@
 /**
  * Tails the shared change stream on a connection of its own (XREAD BLOCK) and hands every entry,
  * in stream order, to the store's listeners. After a reconnect it resumes from the last id it
- * delivered, so a blip loses nothing the stream still holds.
+ * delivered, so a blip loses nothing the stream still holds; when the stream was trimmed past
+ * entries it never delivered (it fell behind by more than the stream keeps), it says so through
+ * `onGap`, and the store's followers read every service again.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { Redis } from "ioredis";
@@ -30,6 +32,7 @@ export class ChangeStreamTail {
     private readonly client: Redis,
     private readonly options: ChangeTailOptions,
     private readonly deliver: (notice: ChangeNotice) => void,
+    private readonly onGap: () => void,
   ) {
     this.started = new Promise((resolve) => {
       this.markStarted = resolve;
@@ -83,10 +86,29 @@ export class ChangeStreamTail {
       await this.rewindIfRecreated();
       return;
     }
+    const before = this.lastId;
     for (const [id, fields] of entries) {
       this.lastId = id;
       this.deliverEntry(id, fields);
     }
+    if (before !== undefined) await this.checkForGap(before);
+  }
+
+  /**
+   * Trimming removes entries oldest first, and Redis remembers the newest id it removed: when
+   * that is after the last entry delivered before this batch, the batch skipped entries nobody
+   * delivered (rarely, only a just-read entry was trimmed since; a needless re-read is the price).
+   */
+  private async checkForGap(deliveredBefore: string): Promise<void> {
+    const info = (await this.client.call("XINFO", "STREAM", this.options.streamKey)) as unknown[];
+    const at = info.indexOf("max-deleted-entry-id");
+    const maxDeleted = at >= 0 ? String(info[at + 1]) : "0-0";
+    if (compareIds(maxDeleted, deliveredBefore) <= 0) return;
+    this.options.logger?.warn(
+      { delivered: deliveredBefore, trimmedUpTo: maxDeleted },
+      "fell behind the trimmed change stream; reading every service again",
+    );
+    this.onGap();
   }
 
   /**
