@@ -91,21 +91,23 @@ export class ChangeStreamTail {
       this.lastId = id;
       this.deliverEntry(id, fields);
     }
-    if (before !== undefined) await this.checkForGap(before);
+    const firstOfBatch = entries[0]?.[0];
+    if (before !== undefined && firstOfBatch !== undefined) await this.checkForGap(before, firstOfBatch);
   }
 
   /**
-   * Trimming removes entries oldest first, and Redis remembers the newest id it removed: when
-   * that is after the last entry delivered before this batch, the batch skipped entries nobody
-   * delivered (rarely, only a just-read entry was trimmed since; a needless re-read is the price).
+   * Trimming removes entries oldest first. While the last entry delivered before this batch is
+   * still in the stream, nothing after it can have been trimmed; once the stream's first entry
+   * is past it, entries this tail never delivered may have gone. (A tail trailing right behind
+   * the trimming, about to fall behind anyway, may re-read once without need.)
    */
-  private async checkForGap(deliveredBefore: string): Promise<void> {
-    const info = (await this.client.call("XINFO", "STREAM", this.options.streamKey)) as unknown[];
-    const at = info.indexOf("max-deleted-entry-id");
-    const maxDeleted = at >= 0 ? String(info[at + 1]) : "0-0";
-    if (compareIds(maxDeleted, deliveredBefore) <= 0) return;
+  private async checkForGap(deliveredBefore: string, firstOfBatch: string): Promise<void> {
+    const first = await this.client.xrange(this.options.streamKey, "-", "+", "COUNT", 1);
+    const firstId = first[0]?.[0];
+    const mustStillHold = deliveredBefore === "0-0" ? firstOfBatch : deliveredBefore;
+    if (firstId === undefined || compareIds(firstId, mustStillHold) <= 0) return;
     this.options.logger?.warn(
-      { delivered: deliveredBefore, trimmedUpTo: maxDeleted },
+      { delivered: deliveredBefore, firstKept: firstId },
       "fell behind the trimmed change stream; reading every service again",
     );
     this.onGap();
