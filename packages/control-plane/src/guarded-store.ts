@@ -6,7 +6,6 @@ import type { ControlPlaneMetrics } from "./metrics.js";
 import { GUARDED_OPERATIONS } from "./store/script-table.js";
 import type { Store } from "./store/types.js";
 
-
 /**
  * The store as the rest of the control plane sees it: a failed operation is counted
  * (switchboard_store_errors_total), logged at most every few seconds per operation, and

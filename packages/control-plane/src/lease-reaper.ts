@@ -136,7 +136,10 @@ export class LeaseReaper {
     const now = Math.floor(this.opts.clock.now());
     const collected = await this.opts.store.collectIdleServices(now, this.opts.batchSize);
     if (collected.length > 0) {
-      this.log.info({ services: collected }, "forgot services without endpoints or policy past the retention");
+      this.log.info(
+        { services: collected },
+        "forgot services without endpoints or policy past the retention",
+      );
     }
   }
 

@@ -27,7 +27,12 @@ async function openStore(
   options: Partial<RedisStoreOptions> = {},
 ): Promise<RedisStore> {
   // Lease time from the tests' T0 unless a test asks for the server's clock.
-  const store = new RedisStore({ url: server.url, keyPrefix: server.keyPrefix, leaseClock: "caller", ...options });
+  const store = new RedisStore({
+    url: server.url,
+    keyPrefix: server.keyPrefix,
+    leaseClock: "caller",
+    ...options,
+  });
   opened.push(store);
   prefixes.push([server, options.keyPrefix ?? server.keyPrefix]);
   await store.ready();
@@ -350,7 +355,10 @@ describe("RedisStore lease clock", () => {
     const [endpoint] = (await a.getService("user-service")).endpoints;
     assert.ok(endpoint);
     const expected = Date.now() + 10_000;
-    assert.ok(Math.abs(endpoint.expiresAtMs - expected) < 2000, `deadline ${endpoint.expiresAtMs} vs ${expected}`);
+    assert.ok(
+      Math.abs(endpoint.expiresAtMs - expected) < 2000,
+      `deadline ${endpoint.expiresAtMs} vs ${expected}`,
+    );
     assert.ok(Math.abs(endpoint.registeredAtMs - Date.now()) < 2000, "registered at the server's now");
   });
 });

@@ -633,7 +633,13 @@ describeStoreConformance("RedisStore", async ({ changeLogLength, serviceRetentio
   prefixes.push(keyPrefix);
   return {
     // Lease time from the caller, as the memory store keeps it, so both run the same script.
-    store: new RedisStore({ url: redis.url, keyPrefix, changeLogLength, serviceRetentionMs, leaseClock: "caller" }),
+    store: new RedisStore({
+      url: redis.url,
+      keyPrefix,
+      changeLogLength,
+      serviceRetentionMs,
+      leaseClock: "caller",
+    }),
     // Redis expires keys on its own clock, so real time has to pass.
     elapse: (ms) => sleep(ms),
   };

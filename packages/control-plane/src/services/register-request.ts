@@ -47,7 +47,9 @@ export function toRegisterInput(req: RegisterRequest, limits: LeaseLimits): Regi
     health: expect(checkHealth(req.health)),
     ttlMs: grantedTtlMs(req.ttlMs, limits),
     maxEndpointsPerService: limits.maxEndpointsPerService,
-    replacesLeaseId: req.replacesLeaseId ? expect(checkLeaseId(req.replacesLeaseId, "replaces_lease_id")) : undefined,
+    replacesLeaseId: req.replacesLeaseId
+      ? expect(checkLeaseId(req.replacesLeaseId, "replaces_lease_id"))
+      : undefined,
     ...requestOptions(req),
   };
 }

@@ -176,7 +176,9 @@ export class MemoryStore implements Store {
   ): Promise<MutationResult> {
     this.checkOpen();
     nonNegativeInt("revokeForMs", revokeForMs);
-    return this.once("removeEndpoint", options, () => this.removeEndpointNow(service, endpointId, revokeForMs));
+    return this.once("removeEndpoint", options, () =>
+      this.removeEndpointNow(service, endpointId, revokeForMs),
+    );
   }
 
   private removeEndpointNow(service: string, endpointId: string, revokeForMs: number): MutationResult {
@@ -200,7 +202,12 @@ export class MemoryStore implements Store {
       const entry = this.serviceEntry(service);
       entry.policyJson = Policy.toJSON(policy);
       const stored = deepFreeze(Policy.fromJSON(entry.policyJson));
-      const version = this.recordChange(entry, (v) => ({ kind: "policy_set", service, version: v, policy: stored }));
+      const version = this.recordChange(entry, (v) => ({
+        kind: "policy_set",
+        service,
+        version: v,
+        policy: stored,
+      }));
       entry.trackIdle(this.options.clock.now());
       return { version };
     });

@@ -191,7 +191,11 @@ export class RedisStore implements Store {
     return this.mutation(() => this.scripts.removeEndpoint(service, endpointId, revokeForMs, requestId));
   }
 
-  setPolicy(service: string, policy: Policy, options?: MutationOptions): Promise<{ readonly version: number }> {
+  setPolicy(
+    service: string,
+    policy: Policy,
+    options?: MutationOptions,
+  ): Promise<{ readonly version: number }> {
     const requestId = requestIdOf(options);
     return this.mutation(() => this.scripts.setPolicy(service, policy, requestId));
   }
@@ -260,7 +264,10 @@ export class RedisStore implements Store {
       return await this.call(operation);
     } catch (error) {
       if (!isTimeout(error) || this.closed) throw error;
-      this.options.logger?.warn({ redis: this.where }, "mutation timed out; retrying it once with its request id");
+      this.options.logger?.warn(
+        { redis: this.where },
+        "mutation timed out; retrying it once with its request id",
+      );
       return this.call(operation);
     }
   }

@@ -13,7 +13,8 @@ export class NamedReply {
   ) {
     if (!Array.isArray(raw)) throw storeFailure(`${what}: expected a table reply, got ${typeof raw}`);
     if (raw.length % 2 !== 0) throw storeFailure(`${what}: reply has an odd number of items`);
-    for (let i = 0; i < raw.length; i += 2) this.fields.set(asString(raw[i], `${what} field name`), raw[i + 1]);
+    for (let i = 0; i < raw.length; i += 2)
+      this.fields.set(asString(raw[i], `${what} field name`), raw[i + 1]);
   }
 
   has(name: string): boolean {

@@ -7,18 +7,10 @@
 import { Policy } from "../gen/switchboard/v1/policy.js";
 import { parseChange, parseEndpointRecord, parseJson } from "./change-codec.js";
 import { storeFailure } from "./errors.js";
+import { withDeadline } from "./records.js";
 import type { NamedReply } from "./reply.js";
 import { asString } from "./reply.js";
-import { withDeadline } from "./records.js";
-import type {
-  Change,
-  EndpointRecord,
-  ExpiredLease,
-  RenewResult,
-  ServiceSummary,
-  Store,
-
-} from "./types.js";
+import type { Change, EndpointRecord, ExpiredLease, RenewResult, ServiceSummary, Store } from "./types.js";
 
 /** What every mutation answers besides its own fields. */
 interface Epoched {
@@ -27,13 +19,21 @@ interface Epoched {
 
 export type RegisterReply = Epoched &
   (
-    | { readonly status: "registered"; readonly version: number; readonly leaseId: string; readonly endpoint: EndpointRecord }
+    | {
+        readonly status: "registered";
+        readonly version: number;
+        readonly leaseId: string;
+        readonly endpoint: EndpointRecord;
+      }
     | { readonly status: "limit_exceeded"; readonly limit: number }
     | { readonly status: "address_taken"; readonly endpointId: string; readonly remainingMs: number }
   );
 
 export type MutationReply = Epoched &
-  ({ readonly status: "ok"; readonly version: number; readonly changed: boolean } | { readonly status: "not_found" });
+  (
+    | { readonly status: "ok"; readonly version: number; readonly changed: boolean }
+    | { readonly status: "not_found" }
+  );
 
 export interface GetServiceReply {
   readonly version: number;
@@ -64,7 +64,13 @@ function registerReply(r: NamedReply): RegisterReply {
     return { status, endpointId: r.string("endpoint_id"), remainingMs: r.number("ttl_ms"), epoch };
   }
   const endpoint = parseEndpointRecord(parseJson(r.string("endpoint"), "register.endpoint"));
-  return { status: "registered", version: r.number("version"), leaseId: r.string("lease_id"), endpoint, epoch };
+  return {
+    status: "registered",
+    version: r.number("version"),
+    leaseId: r.string("lease_id"),
+    endpoint,
+    epoch,
+  };
 }
 
 function getServiceReply(r: NamedReply): GetServiceReply {
@@ -136,13 +142,19 @@ export const SCRIPTS = {
   epoch: spec("epoch", (r) => ({ epoch: r.string("epoch") })),
   register: spec("register", registerReply),
   renew: spec("renew", (r) => ({ epoch: r.string("epoch"), result: renewResult(r) })),
-  renewMany: spec("renew_many", (r) => ({ epoch: r.string("epoch"), results: r.list("results").map(renewResult) })),
+  renewMany: spec("renew_many", (r) => ({
+    epoch: r.string("epoch"),
+    results: r.list("results").map(renewResult),
+  })),
   deregister: spec("deregister", mutationReply),
   setAdminDrain: spec("set_admin_drain", mutationReply),
   removeEndpoint: spec("remove_endpoint", mutationReply),
   setPolicy: spec("set_policy", (r) => ({ epoch: r.string("epoch"), version: r.number("version") })),
   deletePolicy: spec("delete_policy", mutationReply),
-  expireLeases: spec("expire_leases", (r) => ({ epoch: r.string("epoch"), expired: r.list("expired").map(expired) })),
+  expireLeases: spec("expire_leases", (r) => ({
+    epoch: r.string("epoch"),
+    expired: r.list("expired").map(expired),
+  })),
   collectIdleServices: spec("collect_idle_services", (r) => ({
     epoch: r.string("epoch"),
     collected: r.values("collected").map((s) => asString(s, "collect_idle_services.service")),
@@ -165,4 +177,3 @@ export type ScriptReply<N extends ScriptName> = ReturnType<(typeof SCRIPTS)[N]["
 export const GUARDED_OPERATIONS: readonly ScriptName[] = (Object.keys(SCRIPTS) as ScriptName[]).filter(
   (name) => SCRIPTS[name].guarded,
 );
-

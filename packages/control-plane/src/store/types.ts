@@ -224,7 +224,11 @@ export interface Store {
     revokeForMs: number,
     options?: MutationOptions,
   ): Promise<MutationResult>;
-  setPolicy(service: string, policy: Policy, options?: MutationOptions): Promise<{ readonly version: number }>;
+  setPolicy(
+    service: string,
+    policy: Policy,
+    options?: MutationOptions,
+  ): Promise<{ readonly version: number }>;
   deletePolicy(service: string, options?: MutationOptions): Promise<MutationResult>;
 
   /** Removes up to `limit` endpoints whose lease deadline is <= now (reason EXPIRED). Safe to run
