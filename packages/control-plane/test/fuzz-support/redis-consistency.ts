@@ -145,7 +145,13 @@ interface Families {
 
 /** Sorts every key into its family; reports keys of no family, outside the prefix, of a wrong type. */
 function classify(s: Snapshot, tag: string, problems: string[], wholeServer: boolean): Families {
-  const f: Families = { services: new Map(), leases: new Set(), revoked: new Set(), subscribers: new Set(), requests: new Set() };
+  const f: Families = {
+    services: new Map(),
+    leases: new Set(),
+    revoked: new Set(),
+    subscribers: new Set(),
+    requests: new Set(),
+  };
   const head = `${tag}:`;
   for (const [key, entry] of s.entries) {
     if (!key.startsWith(head)) {
@@ -173,9 +179,15 @@ function classify(s: Snapshot, tag: string, problems: string[], wholeServer: boo
       f.requests.add(key);
       family = "request";
     } else if (
-      ["epoch", "services", "lease-deadlines", "changes", "replicas", "idle-services", "version-floor"].includes(
-        rest,
-      )
+      [
+        "epoch",
+        "services",
+        "lease-deadlines",
+        "changes",
+        "replicas",
+        "idle-services",
+        "version-floor",
+      ].includes(rest)
     )
       family = rest;
     else {
@@ -267,7 +279,8 @@ function check(s: Snapshot, k: StoreKeys, o: ConsistencyOptions, wholeServer: bo
     if ((s.entries.get(key)?.pttl ?? -1) < 0) problems.push(`remembered reply ${key} never expires`);
   }
   for (const service of s.zset(k.idleServices).keys()) {
-    if (!serviceSet.has(service)) problems.push(`idle service ${JSON.stringify(service)} is not a known service`);
+    if (!serviceSet.has(service))
+      problems.push(`idle service ${JSON.stringify(service)} is not a known service`);
     if (s.hash(k.serviceEndpoints(service)).size > 0 || s.hash(k.serviceMeta(service)).has("policy"))
       problems.push(`idle service ${JSON.stringify(service)} has an endpoint or a policy`);
   }
