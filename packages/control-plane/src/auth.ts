@@ -42,6 +42,15 @@ export class Authenticator {
     return this.digests.has(scope);
   }
 
+  /** True when a token is configured for the scope and the metadata carries it (in any of its
+   * authorization values): the caller holds that scope even on an RPC of another one (an
+   * operator's registration, sending the registration token and then the admin token). */
+  grants(scope: AuthScope, metadata: Metadata): boolean {
+    const expected = this.digests.get(scope);
+    if (expected === undefined) return false;
+    return bearerTokens(metadata).some((token) => timingSafeEqual(digest(token), expected));
+  }
+
   /** Throws UNAUTHENTICATED unless the metadata carries the scope's bearer token. */
   check(scope: AuthScope, metadata: Metadata): void {
     const expected = this.digests.get(scope);
@@ -62,11 +71,16 @@ export class Authenticator {
   }
 }
 
-function bearerToken(metadata: Metadata): string | undefined {
+function bearerTokens(metadata: Metadata): string[] {
+  const tokens: string[] = [];
   for (const value of metadata.get("authorization")) {
     const text = typeof value === "string" ? value : value.toString("utf8");
     const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(text);
-    if (m?.[1]) return m[1];
+    if (m?.[1]) tokens.push(m[1]);
   }
-  return undefined;
+  return tokens;
+}
+
+function bearerToken(metadata: Metadata): string | undefined {
+  return bearerTokens(metadata)[0];
 }

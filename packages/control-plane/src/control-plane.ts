@@ -72,7 +72,7 @@ interface Parts {
 function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, registry: Registry): Parts {
   const metrics = new ControlPlaneMetrics(registry);
   const store = guardStore(raw, metrics, logger);
-  metrics.setServiceSource(() => store.listServices());
+  metrics.setServiceSource(() => store.endpointCounts());
   const onStoreError = (operation: string, error: unknown): void =>
     logger.debug({ component: "hub", operation, err: error }, "store operation failed; will retry");
   const hub = new DiscoveryHub({ ...o, store, logger, metrics, onStoreError });

@@ -3,29 +3,8 @@ import { isMeshError } from "@switchboard/sdk";
 import type { Logger } from "pino";
 import { ControlPlaneError, isControlPlaneError, storeUnavailable } from "./errors.js";
 import type { ControlPlaneMetrics } from "./metrics.js";
+import { GUARDED_OPERATIONS } from "./store/script-table.js";
 import type { Store } from "./store/types.js";
-
-type AsyncKeys = {
-  [K in keyof Store]: Store[K] extends (...args: never[]) => Promise<unknown> ? K : never;
-}[keyof Store];
-
-const GUARDED: readonly AsyncKeys[] = [
-  "epoch",
-  "register",
-  "renew",
-  "renewMany",
-  "deregister",
-  "setAdminDrain",
-  "removeEndpoint",
-  "setPolicy",
-  "deletePolicy",
-  "expireLeases",
-  "getService",
-  "listServices",
-  "changesSince",
-  "publishSubscribers",
-  "listSubscribers",
-];
 
 /**
  * The store as the rest of the control plane sees it: a failed operation is counted
@@ -45,15 +24,16 @@ export function guardStore(store: Store, metrics: ControlPlaneMetrics, logger: L
     throw toControlPlaneError(operation, error);
   };
   const guarded: Record<string, unknown> = {};
-  for (const name of GUARDED) {
+  for (const name of GUARDED_OPERATIONS) {
     const fn = store[name] as (...args: unknown[]) => Promise<unknown>;
     guarded[name] = (...args: unknown[]) =>
       new Promise((resolve) => resolve(fn.apply(store, args))).catch((e: unknown) => fail(name, e));
   }
   return {
-    ...(guarded as Pick<Store, AsyncKeys>),
+    ...(guarded as Pick<Store, (typeof GUARDED_OPERATIONS)[number]>),
     kind: store.kind,
     subscribe: (listener) => store.subscribe(listener),
+    onResync: (listener) => store.onResync(listener),
     ready: () => store.ready(),
     onAvailabilityChange: (listener) => store.onAvailabilityChange(listener),
     close: () => store.close(),

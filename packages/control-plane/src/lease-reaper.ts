@@ -41,8 +41,9 @@ export interface LeaseReaperOptions {
 const MAX_BATCHES_PER_SWEEP = 20;
 
 /**
- * Removes endpoints whose lease ran out. Safe on every replica at once: the store expires each
- * lease exactly once. Pauses after a store outage, and logs it.
+ * Removes endpoints whose lease ran out, then forgets services left without endpoints and
+ * policy past the store's retention. Safe on every replica at once: the store expires each
+ * lease, and collects each service, exactly once. Pauses after a store outage, and logs it.
  */
 export class LeaseReaper {
   private readonly log: Logger;
@@ -121,12 +122,25 @@ export class LeaseReaper {
           );
         if (batch.length < this.opts.batchSize) break;
       }
+      await this.collectIdleServices();
     } catch {
       this.storeDown();
     }
     this.expired += total;
     this.opts.metrics.leaseExpiries.inc(total);
     return total;
+  }
+
+  /** Forgets services idle past the store's retention (one batch a sweep is plenty). */
+  private async collectIdleServices(): Promise<void> {
+    const now = Math.floor(this.opts.clock.now());
+    const collected = await this.opts.store.collectIdleServices(now, this.opts.batchSize);
+    if (collected.length > 0) {
+      this.log.info(
+        { services: collected },
+        "forgot services without endpoints or policy past the retention",
+      );
+    }
   }
 
   /** After a failure: is the store back? (A harmless read, so nothing expires by accident.) */

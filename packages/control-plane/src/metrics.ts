@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { ServiceSummary } from "./store/types.js";
+
+/** The `service` label of a series about a name the store does not know (clients choose the
+ * names they subscribe to, so such labels are bounded to this one value). */
+export const UNKNOWN_SERVICE_LABEL = "other";
+
+/** Endpoints per known service, as the store counts them without reading records. */
+export type EndpointCountSource = () => Promise<ReadonlyMap<string, number>>;
 
 /** Every series the control plane exports, all prefixed `switchboard_`. */
 export class ControlPlaneMetrics {
@@ -18,7 +24,7 @@ export class ControlPlaneMetrics {
   readonly rpcDuration: Histogram<"method">;
   readonly nacks: Counter<"service">;
   readonly unknownNonces: Counter;
-  private serviceSource: (() => Promise<readonly ServiceSummary[]>) | undefined;
+  private serviceSource: EndpointCountSource | undefined;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -85,7 +91,7 @@ export class ControlPlaneMetrics {
     });
     this.nacks = new Counter({
       name: "switchboard_nacks_total",
-      help: "Discovery responses rejected by clients, by service",
+      help: `Discovery responses rejected by clients, by service ("${UNKNOWN_SERVICE_LABEL}" for names the store does not know)`,
       labelNames: ["service"],
       registers,
     });
@@ -97,16 +103,22 @@ export class ControlPlaneMetrics {
   }
 
   /** Where the endpoints-per-service gauge reads from at scrape time. */
-  setServiceSource(source: () => Promise<readonly ServiceSummary[]>): void {
+  setServiceSource(source: EndpointCountSource): void {
     this.serviceSource = source;
+  }
+
+  /** Counts a rejected response; `known`: the store knows the service (else the label is
+   * UNKNOWN_SERVICE_LABEL, so clients cannot grow the series without bound). */
+  countNack(service: string, known: boolean): void {
+    this.nacks.inc({ service: known ? service : UNKNOWN_SERVICE_LABEL });
   }
 
   private async collectEndpoints(gauge: Gauge<"service">): Promise<void> {
     if (!this.serviceSource) return;
     try {
-      const services = await this.serviceSource();
+      const counts = await this.serviceSource();
       gauge.reset();
-      for (const s of services) gauge.set({ service: s.service }, s.endpoints);
+      for (const [service, endpoints] of counts) gauge.set({ service }, endpoints);
     } catch {
       // The store is unreachable: keep the last values; store_errors_total counts the failure.
     }

@@ -141,3 +141,18 @@ export function checkLabel(value: string, field: string, max = 128): Checked<str
     return fail(field, `must be at most ${max} printable characters`);
   return ok(value);
 }
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** request_id of a mutating request: empty (none) or 1..128 of [A-Za-z0-9._:-]. */
+export function checkRequestId(value: string, field = "request_id"): Checked<string | undefined> {
+  if (value === "") return ok(undefined);
+  if (!REQUEST_ID_RE.test(value)) return fail(field, "must be 1..128 of [A-Za-z0-9._:-] (a UUID, say)");
+  return ok(value);
+}
+
+/** The store options of a request carrying `request_id` (INVALID_ARGUMENT when malformed). */
+export function requestOptions(req: { readonly requestId?: string }): { readonly requestId?: string } {
+  const requestId = expect(checkRequestId(req.requestId ?? ""));
+  return requestId === undefined ? {} : { requestId };
+}

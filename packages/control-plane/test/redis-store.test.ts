@@ -3,8 +3,12 @@
  * Every test runs against a real redis-server from the test harness.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type Server, Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { FakeClock } from "@switchboard/sdk";
 import { Redis } from "ioredis";
+import { Policy } from "../src/gen/switchboard/v1/policy.js";
 import {
   RedisStore,
   type RedisStoreOptions,
@@ -22,7 +26,13 @@ async function openStore(
   server: RedisServerHandle,
   options: Partial<RedisStoreOptions> = {},
 ): Promise<RedisStore> {
-  const store = new RedisStore({ url: server.url, keyPrefix: server.keyPrefix, ...options });
+  // Lease time from the tests' T0 unless a test asks for the server's clock.
+  const store = new RedisStore({
+    url: server.url,
+    keyPrefix: server.keyPrefix,
+    leaseClock: "caller",
+    ...options,
+  });
   opened.push(store);
   prefixes.push([server, options.keyPrefix ?? server.keyPrefix]);
   await store.ready();
@@ -299,5 +309,106 @@ describe("RedisStore keys and connections", () => {
       /keyPrefix/,
     );
     assert.throws(() => resolveRedisStoreOptions({ url: "localhost:6379" }), /url/);
+  });
+});
+
+/** A loopback TCP proxy to Redis whose replies can be held back: a replica that stalls. */
+async function startStallingProxy(target: RedisServerHandle) {
+  const upstreams: Socket[] = [];
+  const server: Server = createServer((client) => {
+    const upstream = new Socket();
+    upstream.connect(target.port, "127.0.0.1");
+    upstreams.push(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    hold: () => {
+      for (const u of upstreams) u.pause();
+    },
+    release: () => {
+      for (const u of upstreams) u.resume();
+    },
+    close: () => {
+      for (const u of upstreams) u.destroy();
+      server.close();
+    },
+  };
+}
+
+describe("RedisStore lease clock", () => {
+  it("keeps lease deadlines on the Redis server's clock, so a replica whose clock runs ahead expires no live lease", async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    const a = await openStore(shared, { keyPrefix, leaseClock: "redis" });
+    const b = await openStore(shared, { keyPrefix, leaseClock: "redis" });
+    // Replica b's clock runs a minute ahead, replica a's an hour behind.
+    const ahead = new FakeClock(Date.now() + 60_000);
+    const leaseId = await registerOrFail(a, registration({ ttlMs: 10_000 }), Date.now() - 3_600_000);
+    assert.deepEqual(await b.expireLeases(ahead.now(), 10), []);
+    assert.equal((await b.renew(leaseId, undefined, ahead.now())).status, "active");
+    const [endpoint] = (await a.getService("user-service")).endpoints;
+    assert.ok(endpoint);
+    const expected = Date.now() + 10_000;
+    assert.ok(
+      Math.abs(endpoint.expiresAtMs - expected) < 2000,
+      `deadline ${endpoint.expiresAtMs} vs ${expected}`,
+    );
+    assert.ok(Math.abs(endpoint.registeredAtMs - Date.now()) < 2000, "registered at the server's now");
+  });
+});
+
+describe("RedisStore retries", () => {
+  it("retries a mutation Redis did not answer in time with its request id, applying it exactly once", async (t) => {
+    if (!shared.spawned)
+      return t.skip("pauses the whole server: not done to a shared one (REDIS_URL is set)");
+    const keyPrefix = uniqueKeyPrefix();
+    const store = await openStore(shared, { keyPrefix, commandTimeoutMs: 300 });
+    await store.epoch();
+    const pause = () => withClient(shared, (client) => client.call("CLIENT", "PAUSE", "500", "ALL"));
+    // The first attempt times out while Redis holds it, and runs when the pause ends; the retry
+    // then answers the same result.
+    await pause();
+    const { version } = await store.setPolicy("billing", Policy.fromPartial({ timeoutMs: 5 }));
+    await pause();
+    const registered = await store.register(registration(), T0);
+    assert.equal(version, 1);
+    assert.equal(registered.status === "registered" && registered.version, 1);
+    const state = await store.getService("user-service");
+    assert.equal(state.version, 1, "one version bump");
+    assert.equal(state.endpoints[0]?.leaseId, registered.status === "registered" ? registered.leaseId : "");
+    assert.equal((await store.getService("billing")).version, 1);
+    assert.equal(await withClient(shared, (client) => client.xlen(`{${keyPrefix}}:changes`)), 2);
+  });
+});
+
+describe("RedisStore falling behind the change stream", () => {
+  it("tells its followers to read every service again when the stream was trimmed past changes it never delivered", async (t) => {
+    const server = await startServer();
+    if (!server.spawned) return t.skip("configures its redis-server (REDIS_URL is set)");
+    await withClient(server, (client) => client.call("CONFIG", "SET", "stream-node-max-entries", "5"));
+    const proxy = await startStallingProxy(server);
+    t.after(() => proxy.close());
+    const a = await openStore(server, { streamMaxLength: 5 });
+    await a.setPolicy("noise", Policy.fromPartial({ timeoutMs: 1 }));
+    const b = new RedisStore({ url: proxy.url, keyPrefix: server.keyPrefix, leaseClock: "caller" });
+    opened.push(b);
+    await b.ready();
+    const feed = recordFeed(b);
+    const resynced = new Promise<void>((resolve) => b.onResync(resolve));
+    proxy.hold();
+    await a.setPolicy("noise", Policy.fromPartial({ timeoutMs: 1 }));
+    // The last change of "stale": trimmed before replica b reads on.
+    await registerOrFail(a, registration({ service: "stale" }));
+    for (let i = 0; i < 50; i++) await a.setPolicy("noise", Policy.fromPartial({ timeoutMs: 2 + i }));
+    proxy.release();
+    await resynced;
+    assert.ok(!feed.notices.some((n) => n.service === "stale"), "the feed skipped the trimmed change");
+    feed.stop();
   });
 });

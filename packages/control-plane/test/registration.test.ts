@@ -7,7 +7,14 @@ import {
   KeepAliveResponse_LeaseState as LeaseState,
 } from "../src/gen/switchboard/v1/registration.js";
 import { HealthStatus } from "../src/gen/switchboard/v1/types.js";
-import { call, callError, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
+import {
+  bearer,
+  call,
+  callError,
+  type Running,
+  registerRequest,
+  startPlane,
+} from "./helpers/control-plane.js";
 
 describe("Registration", () => {
   let cp: Running;
@@ -167,5 +174,41 @@ describe("Registration", () => {
       subscribers: 0,
       acknowledged: 0,
     });
+  });
+});
+
+describe("Registration over a live endpoint", () => {
+  let cp: Running;
+  const register = (overrides = {}, metadata?: import("@grpc/grpc-js").Metadata) =>
+    call(cp.registration.register.bind(cp.registration), registerRequest(overrides), metadata);
+  before(async () => {
+    cp = await startPlane({ adminToken: "operator-secret" });
+  });
+  after(async () => {
+    await cp.close();
+  });
+
+  it("refuses another caller's registration at a live address with ALREADY_EXISTS naming it", async () => {
+    const owner = await register({ port: 9100 });
+    const error = await callError(
+      cp.registration.register.bind(cp.registration),
+      registerRequest({ port: 9100, weight: 7 }),
+    );
+    assert.equal(error.code, status.ALREADY_EXISTS);
+    assert.match(error.details, /10\.0\.0\.1:9100/);
+    assert.match(error.details, /replaces_lease_id/);
+    const state = await cp.plane.store.getService("user-service");
+    assert.deepEqual(
+      state.endpoints.filter((e) => e.port === 9100).map((e) => e.leaseId),
+      [owner.leaseId],
+    );
+  });
+
+  it("lets the instance holding the lease, or an operator with the admin token, replace it", async () => {
+    const owner = await register({ port: 9200 });
+    const again = await register({ port: 9200, replacesLeaseId: owner.leaseId });
+    assert.notEqual(again.leaseId, owner.leaseId);
+    const byOperator = await register({ port: 9200, weight: 3 }, bearer("operator-secret"));
+    assert.notEqual(byOperator.leaseId, again.leaseId);
   });
 });

@@ -17,7 +17,12 @@ interface StoreFixture {
   elapse(ms: number): Promise<void>;
 }
 
-type StoreFactory = (options: { changeLogLength?: number }) => Promise<StoreFixture>;
+interface FactoryOptions {
+  readonly changeLogLength?: number;
+  readonly serviceRetentionMs?: number;
+}
+
+type StoreFactory = (options: FactoryOptions) => Promise<StoreFixture>;
 
 /** A published subscriber-table row. */
 function subscriber(clientId: string, replicaId: string) {
@@ -45,7 +50,7 @@ function subscriber(clientId: string, replicaId: string) {
 function describeStoreConformance(name: string, factory: StoreFactory): void {
   describe(`Store conformance: ${name}`, () => {
     const opened: Store[] = [];
-    const open = async (options: { changeLogLength?: number } = {}) => {
+    const open = async (options: FactoryOptions = {}) => {
       const fixture = await factory(options);
       opened.push(fixture.store);
       await fixture.store.ready();
@@ -187,7 +192,7 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
     it("replaces the endpoint when the same address registers again, ending the old lease", async () => {
       const { store } = await open();
       const oldLease = await registerOrFail(store, registration());
-      const result = await store.register(registration({ weight: 5 }), T0 + 500);
+      const result = await store.register(registration({ weight: 5, replacesLeaseId: oldLease }), T0 + 500);
       assert.equal(result.status, "registered");
       if (result.status !== "registered") return;
       assert.notEqual(result.leaseId, oldLease);
@@ -206,7 +211,7 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
       const { store } = await open();
       const limit = 2;
       await registerOrFail(store, registration({ port: 1, maxEndpointsPerService: limit }));
-      await registerOrFail(store, registration({ port: 2, maxEndpointsPerService: limit }));
+      const second = await registerOrFail(store, registration({ port: 2, maxEndpointsPerService: limit }));
       const refused = await store.register(registration({ port: 3, maxEndpointsPerService: limit }), T0);
       assert.deepEqual(refused, { status: "limit_exceeded", limit: 2 });
       const state = await store.getService("user-service");
@@ -216,7 +221,10 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
         [1, 2],
       );
       // An address already in the service replaces itself, so it is not one more endpoint.
-      const again = await store.register(registration({ port: 2, maxEndpointsPerService: limit }), T0);
+      const again = await store.register(
+        registration({ port: 2, maxEndpointsPerService: limit, replacesLeaseId: second }),
+        T0,
+      );
       assert.equal(again.status, "registered");
     });
 
@@ -254,10 +262,86 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
 
     it("keeps an admin drain when the instance restarts and registers the same address again", async () => {
       const { store } = await open();
-      await registerOrFail(store, registration());
+      const leaseId = await registerOrFail(store, registration());
       await store.setAdminDrain("user-service", "10.0.0.1:50051", true);
-      const result = await store.register(registration(), T0 + 1000);
+      const result = await store.register(registration({ replacesLeaseId: leaseId }), T0 + 1000);
       assert.equal(result.status === "registered" && result.endpoint.adminDrained, true);
+    });
+
+    it("refuses to replace a live endpoint for a caller with neither its lease nor the admin scope", async () => {
+      const { store } = await open();
+      const owner = await registerOrFail(store, registration());
+      const taken = await store.register(registration({ weight: 9 }), T0 + 4000);
+      assert.deepEqual(taken, { status: "address_taken", endpointId: "10.0.0.1:50051", remainingMs: 6000 });
+      const wrongLease = await store.register(registration({ replacesLeaseId: "not-the-lease" }), T0 + 4000);
+      assert.equal(wrongLease.status, "address_taken");
+      // Nothing changed: the owner's lease and record stand, and no version was spent.
+      assert.equal((await store.renew(owner, undefined, T0 + 4000)).status, "active");
+      const state = await store.getService("user-service");
+      assert.equal(state.version, 1);
+      assert.equal(state.endpoints[0]?.leaseId, owner);
+      assert.equal(state.endpoints[0]?.weight, 1);
+    });
+
+    it("lets the admin scope take over a live endpoint, and anyone replace one whose lease ran out", async () => {
+      const { store } = await open();
+      const owner = await registerOrFail(store, registration());
+      const admin = await store.register(registration({ weight: 2, takeover: true }), T0 + 1000);
+      assert.equal(admin.status, "registered");
+      assert.deepEqual(await store.renew(owner, undefined, T0 + 1000), { status: "not_found" });
+      // Past its deadline (not yet swept), the address is free again.
+      const late = await store.register(registration({ weight: 3 }), T0 + 1000 + 10_000);
+      assert.equal(late.status === "registered" && late.endpoint.weight, 3);
+    });
+
+    it("applies a mutation repeated with the same request id once, answering the first result", async () => {
+      const { store } = await open();
+      const policy = Policy.fromPartial({ timeoutMs: 5 });
+      const first = await store.setPolicy("billing", policy, { requestId: "req-1" });
+      const again = await store.setPolicy("billing", policy, { requestId: "req-1" });
+      assert.deepEqual(again, first);
+      const registered = await store.register(registration({ requestId: "req-2" }), T0);
+      const retried = await store.register(registration({ requestId: "req-2" }), T0 + 10);
+      assert.deepEqual(retried, registered);
+      const leaseId = registered.status === "registered" ? registered.leaseId : "";
+      assert.deepEqual(await store.deregister(leaseId, { requestId: "req-3" }), {
+        status: "ok",
+        version: 2,
+        changed: true,
+      });
+      assert.deepEqual(await store.deregister(leaseId, { requestId: "req-3" }), {
+        status: "ok",
+        version: 2,
+        changed: true,
+      });
+      assert.equal((await store.getService("billing")).version, 1);
+      assert.equal((await store.getService("user-service")).version, 2);
+      // Without an id (or with a new one) a repeat is a new request.
+      assert.deepEqual(await store.deregister(leaseId, { requestId: "req-4" }), { status: "not_found" });
+    });
+
+    it("forgets a service idle past the retention, and counts its versions on if it comes back", async () => {
+      const { store } = await open({ serviceRetentionMs: 60_000 });
+      const leaseId = await registerOrFail(store, registration());
+      await store.renew(leaseId, "DRAINING", T0 + 1);
+      await store.setPolicy("billing", Policy.fromPartial({ timeoutMs: 5 }));
+      assert.equal((await store.expireLeases(T0 + 20_000, 10)).length, 1);
+      // Idle since T0 + 20 s: kept for the retention, then forgotten.
+      assert.deepEqual(await store.collectIdleServices(T0 + 79_999, 10), []);
+      assert.deepEqual(await store.collectIdleServices(T0 + 80_000, 10), ["user-service"]);
+      assert.deepEqual(await store.collectIdleServices(T0 + 80_000, 10), []);
+      assert.deepEqual(
+        (await store.listServices()).map((s) => s.service),
+        ["billing"],
+      );
+      assert.deepEqual([...(await store.endpointCounts()).keys()], ["billing"]);
+      // A reader still sees the last version, never a lower one; a return counts on from it.
+      assert.equal((await store.getService("user-service")).version, 3);
+      assert.deepEqual(await store.changesSince("user-service", 3), []);
+      const back = await store.register(registration(), T0 + 90_000);
+      assert.equal(back.status === "registered" && back.version, 4);
+      // A service with a policy is never collected, however long it has no endpoint.
+      assert.deepEqual(await store.collectIdleServices(T0 + 10_000_000, 10), []);
     });
 
     it("revokes the lease of a removed endpoint and marks a service emptied by admin", async () => {
@@ -524,10 +608,10 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
   });
 }
 
-describeStoreConformance("MemoryStore", async ({ changeLogLength }) => {
+describeStoreConformance("MemoryStore", async ({ changeLogLength, serviceRetentionMs }) => {
   const clock = new FakeClock(T0);
   return {
-    store: new MemoryStore({ clock, changeLogLength }),
+    store: new MemoryStore({ clock, changeLogLength, serviceRetentionMs }),
     elapse: async (ms) => clock.advance(ms),
   };
 });
@@ -543,12 +627,19 @@ after(async () => {
   await redis?.stop();
 });
 
-describeStoreConformance("RedisStore", async ({ changeLogLength }) => {
+describeStoreConformance("RedisStore", async ({ changeLogLength, serviceRetentionMs }) => {
   if (redis === undefined) throw new Error("redis-server did not start");
   const keyPrefix = uniqueKeyPrefix();
   prefixes.push(keyPrefix);
   return {
-    store: new RedisStore({ url: redis.url, keyPrefix, changeLogLength }),
+    // Lease time from the caller, as the memory store keeps it, so both run the same script.
+    store: new RedisStore({
+      url: redis.url,
+      keyPrefix,
+      changeLogLength,
+      serviceRetentionMs,
+      leaseClock: "caller",
+    }),
     // Redis expires keys on its own clock, so real time has to pass.
     elapse: (ms) => sleep(ms),
   };

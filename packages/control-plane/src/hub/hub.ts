@@ -70,7 +70,12 @@ export class DiscoveryHub implements SessionHost {
   /** Reads the epoch and starts following the change feed. */
   async start(): Promise<void> {
     this.cache.init(await this.opts.store.epoch());
-    this.unsubscribeFeed = this.opts.store.subscribe((notice) => this.cache.onNotice(notice));
+    const unsubscribeNotices = this.opts.store.subscribe((notice) => this.cache.onNotice(notice));
+    const unsubscribeResync = this.opts.store.onResync(() => this.cache.resync());
+    this.unsubscribeFeed = () => {
+      unsubscribeNotices();
+      unsubscribeResync();
+    };
     this.unsubscribeAvailability = this.opts.store.onAvailabilityChange((up) => {
       if (up) void this.checkEpoch().then(() => this.cache.resync());
     });
@@ -162,7 +167,8 @@ export class DiscoveryHub implements SessionHost {
   }
 
   nacked(service: string): void {
-    this.opts.metrics.nacks.inc({ service });
+    // Clients choose the names they subscribe to: only services the store knows get a label.
+    this.opts.metrics.countNack(service, (this.cache.get(service)?.version ?? 0) > 0);
   }
 
   unknownNonce(): void {

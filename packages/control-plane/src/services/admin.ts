@@ -21,7 +21,7 @@ import type {
 } from "../gen/switchboard/v1/admin.js";
 import { endpointStatusToProto, subscriberToProto, summaryToProto } from "../mapping.js";
 import type { MutationResult, Store } from "../store/types.js";
-import { checkEndpointId, checkServiceName, expect } from "../validation.js";
+import { checkEndpointId, checkServiceName, expect, requestOptions } from "../validation.js";
 import { allSubscribers, type PropagationSource } from "./await-propagation.js";
 import { type RpcContext, unary } from "./rpc.js";
 
@@ -60,7 +60,8 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
   const getService = async (req: GetServiceRequest): Promise<GetServiceResponse> => {
     const service = expect(checkServiceName(req.service));
     const [state, epoch] = await Promise.all([store.getService(service), store.epoch()]);
-    if (state.version === 0 && state.endpoints.length === 0 && !state.policy) {
+    const empty = state.endpoints.length === 0 && !state.policy;
+    if (empty && (state.version === 0 || !(await store.endpointCounts()).has(service))) {
       throw new ControlPlaneError(
         status.NOT_FOUND,
         `service "${service}" is unknown; ListServices lists the known ones`,
@@ -83,14 +84,14 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     const checked = validatePolicy(req.policy, "policy");
     if (!checked.ok) throw invalidArgument(checked.error.field, checked.error.message);
     if (req.validateOnly) return { version: (await store.getService(service)).version };
-    const { version } = await store.setPolicy(service, req.policy);
+    const { version } = await store.setPolicy(service, req.policy, requestOptions(req));
     log.info({ service, version }, "policy set");
     return { version };
   };
 
   const deletePolicy = async (req: DeletePolicyRequest): Promise<DeletePolicyResponse> => {
     const service = expect(checkServiceName(req.service));
-    const result = await store.deletePolicy(service);
+    const result = await store.deletePolicy(service, requestOptions(req));
     if (result.status === "ok" && result.changed) {
       log.info({ service, version: result.version }, "policy deleted");
       return { found: true, version: result.version };
@@ -102,7 +103,8 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
   const drainEndpoint = async (req: DrainEndpointRequest): Promise<DrainEndpointResponse> => {
     const service = expect(checkServiceName(req.service));
     const endpointId = expect(checkEndpointId(req.endpointId));
-    const version = versionOf(await store.setAdminDrain(service, endpointId, !req.undo), service, endpointId);
+    const result = await store.setAdminDrain(service, endpointId, !req.undo, requestOptions(req));
+    const version = versionOf(result, service, endpointId);
     log.info({ service, endpoint: endpointId, undo: req.undo, version }, "endpoint drain changed");
     return { version };
   };
@@ -110,7 +112,8 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
   const removeEndpoint = async (req: RemoveEndpointRequest): Promise<RemoveEndpointResponse> => {
     const service = expect(checkServiceName(req.service));
     const endpointId = expect(checkEndpointId(req.endpointId));
-    const result = await store.removeEndpoint(service, endpointId, deps.revokeRemovedForMs);
+    const options = requestOptions(req);
+    const result = await store.removeEndpoint(service, endpointId, deps.revokeRemovedForMs, options);
     const version = versionOf(result, service, endpointId);
     log.info({ service, endpoint: endpointId, version }, "endpoint removed by an operator");
     return { version };

@@ -4,12 +4,14 @@ import type { RegisterInput } from "../store/types.js";
 import {
   type Checked,
   checkHost,
+  checkLeaseId,
   checkMetadata,
   checkPort,
   checkServiceName,
   checkWeight,
   checkZone,
   expect,
+  requestOptions,
 } from "../validation.js";
 
 export interface LeaseLimits {
@@ -45,5 +47,9 @@ export function toRegisterInput(req: RegisterRequest, limits: LeaseLimits): Regi
     health: expect(checkHealth(req.health)),
     ttlMs: grantedTtlMs(req.ttlMs, limits),
     maxEndpointsPerService: limits.maxEndpointsPerService,
+    replacesLeaseId: req.replacesLeaseId
+      ? expect(checkLeaseId(req.replacesLeaseId, "replaces_lease_id"))
+      : undefined,
+    ...requestOptions(req),
   };
 }

@@ -1,4 +1,4 @@
-import { status } from "@grpc/grpc-js";
+import { type Metadata, status } from "@grpc/grpc-js";
 import type { Clock } from "@switchboard/sdk";
 import type { Logger } from "pino";
 import { ControlPlaneError } from "../errors.js";
@@ -12,7 +12,7 @@ import type {
   RegistrationServer,
 } from "../gen/switchboard/v1/registration.js";
 import type { Store } from "../store/types.js";
-import { checkLeaseId, expect } from "../validation.js";
+import { checkLeaseId, expect, requestOptions } from "../validation.js";
 import { awaitPropagation, type PropagationSource } from "./await-propagation.js";
 import type { KeepAliveStreams } from "./keep-alive.js";
 import { type LeaseLimits, toRegisterInput } from "./register-request.js";
@@ -32,13 +32,23 @@ export function registrationHandlers(ctx: RpcContext, deps: RegistrationDeps): R
   const log = deps.logger.child({ component: "registration" });
   const now = () => Math.floor(deps.clock.now());
 
-  const register = async (req: RegisterRequest): Promise<RegisterResponse> => {
-    const input = toRegisterInput(req, deps.limits);
+  const register = async (
+    req: RegisterRequest,
+    call: { readonly metadata: Metadata },
+  ): Promise<RegisterResponse> => {
+    const takeover = ctx.auth.grants("admin", call.metadata);
+    const input = { ...toRegisterInput(req, deps.limits), takeover };
     const result = await deps.store.register(input, now());
     if (result.status === "limit_exceeded") {
       throw new ControlPlaneError(
         status.RESOURCE_EXHAUSTED,
         `service "${input.service}" already has ${result.limit} endpoints, the limit per service; deregister some or raise --max-endpoints-per-service`,
+      );
+    }
+    if (result.status === "address_taken") {
+      throw new ControlPlaneError(
+        status.ALREADY_EXISTS,
+        `endpoint ${result.endpointId} of service "${input.service}" is held by a live lease (it runs out in ${result.remainingMs} ms unless renewed); to replace it, set replaces_lease_id to that lease (the same instance registering again), deregister it first, wait for it to expire, or register with the admin token`,
       );
     }
     const e = result.endpoint;
@@ -57,7 +67,7 @@ export function registrationHandlers(ctx: RpcContext, deps: RegistrationDeps): R
 
   const deregister = async (req: DeregisterRequest): Promise<DeregisterResponse> => {
     const leaseId = expect(checkLeaseId(req.leaseId));
-    const result = await deps.store.deregister(leaseId);
+    const result = await deps.store.deregister(leaseId, requestOptions(req));
     if (result.status === "not_found") return { found: false, version: 0 };
     log.info({ version: result.version }, "endpoint deregistered");
     return { found: true, version: result.version };

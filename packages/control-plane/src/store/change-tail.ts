@@ -1,7 +1,9 @@
 /**
  * Tails the shared change stream on a connection of its own (XREAD BLOCK) and hands every entry,
  * in stream order, to the store's listeners. After a reconnect it resumes from the last id it
- * delivered, so a blip loses nothing the stream still holds.
+ * delivered, so a blip loses nothing the stream still holds; when the stream was trimmed past
+ * entries it never delivered (it fell behind by more than the stream keeps), it says so through
+ * `onGap`, and the store's followers read every service again.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { Redis } from "ioredis";
@@ -30,6 +32,7 @@ export class ChangeStreamTail {
     private readonly client: Redis,
     private readonly options: ChangeTailOptions,
     private readonly deliver: (notice: ChangeNotice) => void,
+    private readonly onGap: () => void,
   ) {
     this.started = new Promise((resolve) => {
       this.markStarted = resolve;
@@ -83,10 +86,31 @@ export class ChangeStreamTail {
       await this.rewindIfRecreated();
       return;
     }
+    const before = this.lastId;
     for (const [id, fields] of entries) {
       this.lastId = id;
       this.deliverEntry(id, fields);
     }
+    const firstOfBatch = entries[0]?.[0];
+    if (before !== undefined && firstOfBatch !== undefined) await this.checkForGap(before, firstOfBatch);
+  }
+
+  /**
+   * Trimming removes entries oldest first. While the last entry delivered before this batch is
+   * still in the stream, nothing after it can have been trimmed; once the stream's first entry
+   * is past it, entries this tail never delivered may have gone. (A tail trailing right behind
+   * the trimming, about to fall behind anyway, may re-read once without need.)
+   */
+  private async checkForGap(deliveredBefore: string, firstOfBatch: string): Promise<void> {
+    const first = await this.client.xrange(this.options.streamKey, "-", "+", "COUNT", 1);
+    const firstId = first[0]?.[0];
+    const mustStillHold = deliveredBefore === "0-0" ? firstOfBatch : deliveredBefore;
+    if (firstId === undefined || compareIds(firstId, mustStillHold) <= 0) return;
+    this.options.logger?.warn(
+      { delivered: deliveredBefore, firstKept: firstId },
+      "fell behind the trimmed change stream; reading every service again",
+    );
+    this.onGap();
   }
 
   /**

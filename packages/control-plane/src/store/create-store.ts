@@ -14,5 +14,6 @@ export type StoreOptions = MemoryStoreOptions &
 export function createStore(options: StoreOptions = {}): Store {
   const { url, clock, ...rest } = options;
   if (url !== undefined && url !== "") return new RedisStore({ ...rest, url });
-  return new MemoryStore({ clock, changeLogLength: rest.changeLogLength, logger: rest.logger });
+  const { changeLogLength, serviceRetentionMs, requestIdRetentionMs, logger } = rest;
+  return new MemoryStore({ clock, changeLogLength, serviceRetentionMs, requestIdRetentionMs, logger });
 }

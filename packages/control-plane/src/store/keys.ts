@@ -5,7 +5,14 @@
  * one slot and each Lua script may touch any of them. With the default prefix:
  *
  *   {switchboard}:epoch                       string  id of the current store generation
- *   {switchboard}:services                    set     every service name seen in this epoch
+ *   {switchboard}:services                    set     every service name known (not yet collected)
+ *   {switchboard}:idle-services               zset    service with no endpoint and no policy,
+ *                                                     scored by when it became so (ms); collected
+ *                                                     after serviceRetentionMs
+ *   {switchboard}:version-floor               string  highest version of a collected service: a
+ *                                                     new or unknown service counts on from it, so
+ *                                                     versions never go back for a service that
+ *                                                     returns
  *   {switchboard}:svc:<service>:endpoints     hash    endpoint id -> EndpointRecord JSON
  *   {switchboard}:svc:<service>:meta          hash    version (counter), policy (proto3 JSON),
  *                                                     emptied_by_admin ("0" | "1")
@@ -18,6 +25,8 @@
  *                                                     entry per change, MAXLEN ~ streamMaxLength
  *   {switchboard}:replicas                    set     replica ids that published subscribers
  *   {switchboard}:subscribers:<replicaId>     string  SubscriberInfo[] JSON, PX ttlMs
+ *   {switchboard}:request:<op>:<requestId>    string  the reply a mutation gave (JSON), PX
+ *                                                     requestIdRetentionMs: a retry answers it
  *
  * A record's deadline lives only in `lease-deadlines` (a renewal then writes one score and
  * nothing else); readers rebuild `renewedAtMs`/`expiresAtMs` from it. The lease hash repeats the
@@ -34,6 +43,8 @@ const FIXED = {
   leaseDeadlines: "lease-deadlines",
   changes: "changes",
   replicas: "replicas",
+  idleServices: "idle-services",
+  versionFloor: "version-floor",
 } as const;
 
 const PER_ITEM = {
@@ -43,6 +54,7 @@ const PER_ITEM = {
   lease: { head: "lease:", tail: "" },
   revoked: { head: "revoked:", tail: "" },
   subscribers: { head: "subscribers:", tail: "" },
+  request: { head: "request:", tail: "" },
 } as const;
 
 type FixedKeys = { readonly [K in keyof typeof FIXED]: string };
@@ -73,10 +85,12 @@ export function storeKeys(keyPrefix: string): StoreKeys {
 
 /**
  * Lua source defining a table `K` with the per-item builders of `storeKeys`, over the tag every
- * script receives as ARGV[1]: `K.serviceMeta("user-service")`, `K.lease(leaseId)`, ...
+ * script receives as ARGV[1]: `K.serviceMeta("user-service")`, `K.lease(leaseId)`, ..., and the
+ * fixed keys as `K.fixed.versionFloor`, ...
  */
 export function luaKeyBuilders(): string {
-  const lines = ["local K = {}", "local TAG = ARGV[1]"];
+  const lines = ["local K = {}", "local TAG = ARGV[1]", "K.fixed = {}"];
+  for (const [name, suffix] of Object.entries(FIXED)) lines.push(`K.fixed.${name} = TAG .. ":${suffix}"`);
   for (const [name, { head, tail }] of Object.entries(PER_ITEM)) {
     const end = tail === "" ? "" : ` .. "${tail}"`;
     lines.push(`K.${name} = function(id) return TAG .. ":${head}" .. id${end} end`);

@@ -5,18 +5,25 @@ import { summarizeService } from "./summary.js";
 import type { Change, EndpointRecord, ServiceState, ServiceSummary } from "./types.js";
 
 export class MemoryService {
-  version = 0;
   /** Records as last changed; the live lease deadline is kept by the store's lease table. */
   readonly endpoints = new Map<string, EndpointRecord>();
   /** Proto3 JSON, as RedisStore keeps it, so both hand out equal policies. */
   policyJson: unknown;
   emptiedByAdmin = false;
+  /** Since when the service has had no endpoint and no policy; undefined while it has either. */
+  idleSinceMs: number | undefined;
   private readonly log: Change[] = [];
 
+  /** `version` starts at the store's version floor (0 until a service was collected). */
   constructor(
     readonly service: string,
     private readonly changeLogLength: number,
+    public version = 0,
   ) {}
+
+  trackIdle(nowMs: number): void {
+    this.idleSinceMs = this.endpoints.size === 0 && this.policyJson === undefined ? nowMs : undefined;
+  }
 
   /** Bumps the version and appends the change made for it to the capped log. */
   record(make: (version: number) => Change): Change {

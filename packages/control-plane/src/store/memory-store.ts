@@ -20,7 +20,11 @@ import {
   wholeMs,
   withDeadline,
 } from "./records.js";
-import { type MemoryStoreOptions, resolveMemoryStoreOptions } from "./store-options.js";
+import {
+  type MemoryStoreOptions,
+  type ResolvedMemoryStoreOptions,
+  resolveMemoryStoreOptions,
+} from "./store-options.js";
 import { TtlMap } from "./ttl-map.js";
 import type {
   Change,
@@ -28,6 +32,7 @@ import type {
   EndpointRecord,
   ExpiredLease,
   Health,
+  MutationOptions,
   MutationResult,
   RegisterInput,
   RegisterResult,
@@ -50,8 +55,12 @@ interface LeaseEntry {
 
 export class MemoryStore implements Store {
   readonly kind = "memory" as const;
-  private readonly changeLogLength: number;
+  private readonly options: ResolvedMemoryStoreOptions;
   private readonly epochId = randomUUID();
+  /** Highest version of a collected service: new and unknown services count on from it. */
+  private versionFloor = 0;
+  /** Replies to mutations that carried a request id, by "operation:id". */
+  private readonly replies: TtlMap<string, unknown>;
   private readonly services = new Map<string, MemoryService>();
   private readonly leases = new Map<string, LeaseEntry>();
   private readonly revoked: TtlMap<string, true>;
@@ -61,7 +70,8 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     const resolved = resolveMemoryStoreOptions(options);
-    this.changeLogLength = resolved.changeLogLength;
+    this.options = resolved;
+    this.replies = new TtlMap(resolved.clock);
     this.revoked = new TtlMap(resolved.clock);
     this.subscriberLists = new TtlMap(resolved.clock);
     const logger = resolved.logger;
@@ -79,11 +89,19 @@ export class MemoryStore implements Store {
     this.checkOpen();
     checkRegisterInput(input);
     const now = wholeMs("nowMs", nowMs);
+    return this.once("register", input, () => this.registerNow(input, now));
+  }
+
+  private registerNow(input: RegisterInput, now: number): RegisterResult {
     const id = formatEndpointId(input.host, input.port);
     const existing = this.services.get(input.service)?.endpoints.get(id);
     const others = (this.services.get(input.service)?.endpoints.size ?? 0) - (existing ? 1 : 0);
     if (others >= input.maxEndpointsPerService) {
       return { status: "limit_exceeded", limit: input.maxEndpointsPerService };
+    }
+    if (existing && input.takeover !== true && input.replacesLeaseId !== existing.leaseId) {
+      const deadline = this.leases.get(existing.leaseId)?.expiresAtMs ?? 0;
+      if (deadline > now) return { status: "address_taken", endpointId: id, remainingMs: deadline - now };
     }
     const entry = this.serviceEntry(input.service);
     if (existing) this.leases.delete(existing.leaseId);
@@ -93,6 +111,7 @@ export class MemoryStore implements Store {
     this.leases.set(leaseId, { service: input.service, endpointId: id, expiresAtMs: endpoint.expiresAtMs });
     entry.emptiedByAdmin = false;
     const version = this.upsert(entry, endpoint);
+    entry.trackIdle(now);
     return { status: "registered", leaseId, endpoint, version, epoch: this.epochId };
   }
 
@@ -118,16 +137,28 @@ export class MemoryStore implements Store {
     return results;
   }
 
-  async deregister(leaseId: string): Promise<MutationResult> {
+  async deregister(leaseId: string, options?: MutationOptions): Promise<MutationResult> {
     this.checkOpen();
-    const lease = this.leases.get(leaseId);
-    if (lease === undefined) return { status: "not_found" };
-    const { entry, record } = this.leaseTarget(lease);
-    return { status: "ok", version: this.removeRecord(entry, record, "DEREGISTERED"), changed: true };
+    return this.once("deregister", options, () => {
+      const lease = this.leases.get(leaseId);
+      if (lease === undefined) return { status: "not_found" };
+      const { entry, record } = this.leaseTarget(lease);
+      const version = this.removeRecord(entry, record, "DEREGISTERED", this.options.clock.now());
+      return { status: "ok", version, changed: true };
+    });
   }
 
-  async setAdminDrain(service: string, endpointId: string, drained: boolean): Promise<MutationResult> {
+  async setAdminDrain(
+    service: string,
+    endpointId: string,
+    drained: boolean,
+    options?: MutationOptions,
+  ): Promise<MutationResult> {
     this.checkOpen();
+    return this.once("setAdminDrain", options, () => this.setAdminDrainNow(service, endpointId, drained));
+  }
+
+  private setAdminDrainNow(service: string, endpointId: string, drained: boolean): MutationResult {
     const entry = this.services.get(service);
     const record = entry?.endpoints.get(endpointId);
     if (entry === undefined || record === undefined) return { status: "not_found" };
@@ -137,35 +168,61 @@ export class MemoryStore implements Store {
     return { status: "ok", version, changed: true };
   }
 
-  async removeEndpoint(service: string, endpointId: string, revokeForMs: number): Promise<MutationResult> {
+  async removeEndpoint(
+    service: string,
+    endpointId: string,
+    revokeForMs: number,
+    options?: MutationOptions,
+  ): Promise<MutationResult> {
     this.checkOpen();
     nonNegativeInt("revokeForMs", revokeForMs);
+    return this.once("removeEndpoint", options, () =>
+      this.removeEndpointNow(service, endpointId, revokeForMs),
+    );
+  }
+
+  private removeEndpointNow(service: string, endpointId: string, revokeForMs: number): MutationResult {
     const entry = this.services.get(service);
     const record = entry?.endpoints.get(endpointId);
     if (entry === undefined || record === undefined) return { status: "not_found" };
     this.revoked.prune();
     if (revokeForMs > 0) this.revoked.set(record.leaseId, true, revokeForMs);
     if (entry.endpoints.size === 1) entry.emptiedByAdmin = true;
-    return { status: "ok", version: this.removeRecord(entry, record, "ADMIN_REMOVED"), changed: true };
-  }
-
-  async setPolicy(service: string, policy: Policy): Promise<{ readonly version: number }> {
-    this.checkOpen();
-    const entry = this.serviceEntry(service);
-    entry.policyJson = Policy.toJSON(policy);
-    const stored = deepFreeze(Policy.fromJSON(entry.policyJson));
-    return {
-      version: this.recordChange(entry, (v) => ({ kind: "policy_set", service, version: v, policy: stored })),
-    };
-  }
-
-  async deletePolicy(service: string): Promise<MutationResult> {
-    this.checkOpen();
-    const entry = this.services.get(service);
-    if (entry?.policyJson === undefined) return { status: "not_found" };
-    entry.policyJson = undefined;
-    const version = this.recordChange(entry, (v) => ({ kind: "policy_deleted", service, version: v }));
+    const version = this.removeRecord(entry, record, "ADMIN_REMOVED", this.options.clock.now());
     return { status: "ok", version, changed: true };
+  }
+
+  async setPolicy(
+    service: string,
+    policy: Policy,
+    options?: MutationOptions,
+  ): Promise<{ readonly version: number }> {
+    this.checkOpen();
+    return this.once("setPolicy", options, () => {
+      const entry = this.serviceEntry(service);
+      entry.policyJson = Policy.toJSON(policy);
+      const stored = deepFreeze(Policy.fromJSON(entry.policyJson));
+      const version = this.recordChange(entry, (v) => ({
+        kind: "policy_set",
+        service,
+        version: v,
+        policy: stored,
+      }));
+      entry.trackIdle(this.options.clock.now());
+      return { version };
+    });
+  }
+
+  async deletePolicy(service: string, options?: MutationOptions): Promise<MutationResult> {
+    this.checkOpen();
+    return this.once("deletePolicy", options, () => {
+      const entry = this.services.get(service);
+      if (entry?.policyJson === undefined) return { status: "not_found" };
+      entry.policyJson = undefined;
+      const version = this.recordChange(entry, (v) => ({ kind: "policy_deleted", service, version: v }));
+      entry.trackIdle(this.options.clock.now());
+      return { status: "ok", version, changed: true };
+    });
   }
 
   async expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {
@@ -179,16 +236,36 @@ export class MemoryStore implements Store {
       .slice(0, limit);
     return due.map(([leaseId, lease]) => {
       const { entry, record } = this.leaseTarget(lease);
-      const version = this.removeRecord(entry, record, "EXPIRED");
+      const version = this.removeRecord(entry, record, "EXPIRED", now);
       return { service: entry.service, endpointId: record.id, leaseId, version };
     });
+  }
+
+  async collectIdleServices(nowMs: number, limit: number): Promise<readonly string[]> {
+    this.checkOpen();
+    const cutoff = wholeMs("nowMs", nowMs) - this.options.serviceRetentionMs;
+    positiveInt("limit", limit);
+    const due = [...this.services.values()]
+      .filter((entry) => entry.idleSinceMs !== undefined && entry.idleSinceMs <= cutoff)
+      .sort((a, b) => (a.idleSinceMs ?? 0) - (b.idleSinceMs ?? 0))
+      .slice(0, limit);
+    for (const entry of due) {
+      this.versionFloor = Math.max(this.versionFloor, entry.version);
+      this.services.delete(entry.service);
+    }
+    return due.map((entry) => entry.service);
+  }
+
+  async endpointCounts(): Promise<ReadonlyMap<string, number>> {
+    this.checkOpen();
+    return new Map([...this.services.values()].map((entry) => [entry.service, entry.endpoints.size]));
   }
 
   async getService(service: string): Promise<ServiceState> {
     this.checkOpen();
     const entry = this.services.get(service);
     if (entry === undefined)
-      return { service, version: 0, endpoints: [], policy: undefined, emptiedByAdmin: false };
+      return { service, version: this.versionFloor, endpoints: [], policy: undefined, emptiedByAdmin: false };
     return entry.state((record) => this.deadlineOf(record));
   }
 
@@ -202,12 +279,17 @@ export class MemoryStore implements Store {
   async changesSince(service: string, version: number): Promise<readonly Change[] | undefined> {
     this.checkOpen();
     const entry = this.services.get(service);
-    if (entry === undefined) return version === 0 ? [] : undefined;
+    if (entry === undefined) return version === this.versionFloor ? [] : undefined;
     return entry.changesSince(version);
   }
 
   subscribe(listener: (notice: ChangeNotice) => void): () => void {
     return this.listeners.add(listener);
+  }
+
+  onResync(_listener: () => void): () => void {
+    // The feed is in-process and never skips a change.
+    return () => {};
   }
 
   async publishSubscribers(replicaId: string, subscribers: SubscriberTable, ttlMs: number): Promise<void> {
@@ -241,6 +323,19 @@ export class MemoryStore implements Store {
     this.listeners.clear();
     this.subscriberLists.clear();
     this.revoked.clear();
+    this.replies.clear();
+  }
+
+  /** Runs a mutation once per request id: a repeat within the retention answers the first result. */
+  private once<T>(operation: string, options: MutationOptions | undefined, run: () => T): T {
+    const id = options?.requestId;
+    if (id === undefined || id === "") return run();
+    const key = `${operation}:${id}`;
+    if (this.replies.has(key)) return this.replies.get(key) as T;
+    this.replies.prune();
+    const reply = run();
+    this.replies.set(key, reply, this.options.requestIdRetentionMs);
+    return reply;
   }
 
   private checkOpen(): void {
@@ -250,7 +345,7 @@ export class MemoryStore implements Store {
   private serviceEntry(service: string): MemoryService {
     let entry = this.services.get(service);
     if (entry === undefined) {
-      entry = new MemoryService(service, this.changeLogLength);
+      entry = new MemoryService(service, this.options.changeLogLength, this.versionFloor);
       this.services.set(service, entry);
     }
     return entry;
@@ -269,16 +364,23 @@ export class MemoryStore implements Store {
     return this.leases.get(record.leaseId)?.expiresAtMs ?? record.expiresAtMs;
   }
 
-  private removeRecord(entry: MemoryService, record: EndpointRecord, reason: RemovalReason): number {
+  private removeRecord(
+    entry: MemoryService,
+    record: EndpointRecord,
+    reason: RemovalReason,
+    nowMs: number,
+  ): number {
     entry.endpoints.delete(record.id);
     this.leases.delete(record.leaseId);
-    return this.recordChange(entry, (v) => ({
+    const version = this.recordChange(entry, (v) => ({
       kind: "endpoint_removed",
       service: entry.service,
       version: v,
       endpointId: record.id,
       reason,
     }));
+    entry.trackIdle(nowMs);
+    return version;
   }
 
   private upsert(entry: MemoryService, endpoint: EndpointRecord): number {

@@ -35,6 +35,7 @@ import type {
   ChangeNotice,
   ExpiredLease,
   Health,
+  MutationOptions,
   MutationResult,
   RegisterInput,
   RegisterResult,
@@ -47,6 +48,19 @@ import type {
   SubscriberTable,
 } from "./types.js";
 
+/** What ioredis rejects a command with after `commandTimeout`. */
+const TIMEOUT_MESSAGE = "Command timed out";
+
+function isTimeout(error: unknown): boolean {
+  return isMeshError(error) && error.cause instanceof Error && error.cause.message === TIMEOUT_MESSAGE;
+}
+
+/** The caller's request id, or a fresh one, so the store's own retry is idempotent too. */
+function requestIdOf(options: { readonly requestId?: string | undefined } | undefined): string {
+  const id = options?.requestId;
+  return id === undefined || id === "" ? randomUUID() : id;
+}
+
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
   private readonly options: ResolvedRedisStoreOptions;
@@ -56,6 +70,7 @@ export class RedisStore implements Store {
   private readonly tail: ChangeStreamTail;
   private readonly listeners: ListenerSet<ChangeNotice>;
   private readonly availabilityListeners: ListenerSet<boolean>;
+  private readonly resyncListeners: ListenerSet<void>;
   /** undefined until the first connection attempt settles. */
   private available: boolean | undefined;
   private lastEpoch: string | undefined;
@@ -72,6 +87,7 @@ export class RedisStore implements Store {
       : warnListenerError;
     this.listeners = new ListenerSet(onListenerError);
     this.availabilityListeners = new ListenerSet(onListenerError);
+    this.resyncListeners = new ListenerSet(onListenerError);
     const keys = storeKeys(this.options.keyPrefix);
     this.client = createRedisClient(this.options, "commands");
     this.scripts = new StoreScripts(this.client, keys, this.options, (epoch) => this.observeEpoch(epoch));
@@ -86,6 +102,7 @@ export class RedisStore implements Store {
         logger,
       },
       (notice) => this.listeners.emit(notice),
+      () => this.resyncListeners.emit(undefined),
     );
     this.connected = new Promise<void>((resolve, reject) => {
       this.cancelConnected = reject;
@@ -110,16 +127,25 @@ export class RedisStore implements Store {
     return this.listeners.add(listener);
   }
 
+  onResync(listener: () => void): () => void {
+    return this.resyncListeners.add(listener);
+  }
+
   epoch(): Promise<string> {
     return this.call(() => this.scripts.epoch());
   }
 
-  register(input: RegisterInput, nowMs: number): Promise<RegisterResult> {
-    return this.call(() => {
-      checkRegisterInput(input);
-      const record = newEndpointRecord(input, randomUUID(), wholeMs("nowMs", nowMs), false);
-      return this.scripts.register(record, input.maxEndpointsPerService);
-    });
+  async register(input: RegisterInput, nowMs: number): Promise<RegisterResult> {
+    this.checkOpen();
+    checkRegisterInput(input);
+    const record = newEndpointRecord(input, randomUUID(), wholeMs("nowMs", nowMs), false);
+    const args = {
+      maxEndpointsPerService: input.maxEndpointsPerService,
+      replacesLeaseId: input.replacesLeaseId ?? "",
+      takeover: input.takeover === true,
+      requestId: requestIdOf(input),
+    };
+    return this.mutation(() => this.scripts.register(record, args));
   }
 
   renew(leaseId: string, health: Health | undefined, nowMs: number): Promise<RenewResult> {
@@ -138,30 +164,59 @@ export class RedisStore implements Store {
     });
   }
 
-  deregister(leaseId: string): Promise<MutationResult> {
-    return this.call(() => this.scripts.deregister(leaseId));
+  deregister(leaseId: string, options?: MutationOptions): Promise<MutationResult> {
+    const requestId = requestIdOf(options);
+    return this.mutation(() => this.scripts.deregister(leaseId, requestId));
   }
 
-  setAdminDrain(service: string, endpointId: string, drained: boolean): Promise<MutationResult> {
-    return this.call(() => this.scripts.setAdminDrain(service, endpointId, drained));
+  setAdminDrain(
+    service: string,
+    endpointId: string,
+    drained: boolean,
+    options?: MutationOptions,
+  ): Promise<MutationResult> {
+    const requestId = requestIdOf(options);
+    return this.mutation(() => this.scripts.setAdminDrain(service, endpointId, drained, requestId));
   }
 
-  removeEndpoint(service: string, endpointId: string, revokeForMs: number): Promise<MutationResult> {
-    return this.call(() =>
-      this.scripts.removeEndpoint(service, endpointId, nonNegativeInt("revokeForMs", revokeForMs)),
-    );
+  async removeEndpoint(
+    service: string,
+    endpointId: string,
+    revokeForMs: number,
+    options?: MutationOptions,
+  ): Promise<MutationResult> {
+    this.checkOpen();
+    nonNegativeInt("revokeForMs", revokeForMs);
+    const requestId = requestIdOf(options);
+    return this.mutation(() => this.scripts.removeEndpoint(service, endpointId, revokeForMs, requestId));
   }
 
-  setPolicy(service: string, policy: Policy): Promise<{ readonly version: number }> {
-    return this.call(() => this.scripts.setPolicy(service, policy));
+  setPolicy(
+    service: string,
+    policy: Policy,
+    options?: MutationOptions,
+  ): Promise<{ readonly version: number }> {
+    const requestId = requestIdOf(options);
+    return this.mutation(() => this.scripts.setPolicy(service, policy, requestId));
   }
 
-  deletePolicy(service: string): Promise<MutationResult> {
-    return this.call(() => this.scripts.deletePolicy(service));
+  deletePolicy(service: string, options?: MutationOptions): Promise<MutationResult> {
+    const requestId = requestIdOf(options);
+    return this.mutation(() => this.scripts.deletePolicy(service, requestId));
   }
 
   expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {
     return this.call(() => this.scripts.expireLeases(wholeMs("nowMs", nowMs), positiveInt("limit", limit)));
+  }
+
+  collectIdleServices(nowMs: number, limit: number): Promise<readonly string[]> {
+    return this.call(() =>
+      this.scripts.collectIdleServices(wholeMs("nowMs", nowMs), positiveInt("limit", limit)),
+    );
+  }
+
+  endpointCounts(): Promise<ReadonlyMap<string, number>> {
+    return this.call(() => this.scripts.endpointCounts());
   }
 
   getService(service: string): Promise<ServiceState> {
@@ -196,6 +251,25 @@ export class RedisStore implements Store {
     await this.quitClient();
     this.listeners.clear();
     this.availabilityListeners.clear();
+    this.resyncListeners.clear();
+  }
+
+  /**
+   * A mutation carrying a request id: when Redis does not answer in time it may still have
+   * applied it, so it is sent once more with the same id, which answers the first result
+   * instead of applying it twice.
+   */
+  private async mutation<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await this.call(operation);
+    } catch (error) {
+      if (!isTimeout(error) || this.closed) throw error;
+      this.options.logger?.warn(
+        { redis: this.where },
+        "mutation timed out; retrying it once with its request id",
+      );
+      return this.call(operation);
+    }
   }
 
   /** Runs one store operation with the fail-fast gate in front and errors translated behind. */
@@ -217,7 +291,7 @@ export class RedisStore implements Store {
     if (this.closed) return storeClosed("redis");
     if (error.name === "ReplyError")
       return storeFailure(`Redis at ${this.where} refused a script: ${error.message}`, error);
-    if (error.message === "Command timed out") {
+    if (error.message === TIMEOUT_MESSAGE) {
       return storeUnavailable(
         `Redis at ${this.where} did not answer within ${this.options.commandTimeoutMs} ms`,
         error,

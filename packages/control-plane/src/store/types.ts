@@ -6,9 +6,14 @@
  *
  * Rules every implementation keeps:
  * - Each mutation, its version bump and its change record are one atomic step.
- * - Versions are per service, start at 1 with the first change and only go up within an epoch.
+ * - Versions are per service and only go up within an epoch: they start at 1 with the first
+ *   change, or, once idle services have been collected, above the highest version collected.
  * - Renewing a lease without a health change bumps nothing and records nothing.
- * - `now` comes from the caller (an injected clock), never from the store's own clock.
+ * - Lease time: MemoryStore uses the `nowMs` the caller passes (an injected clock); RedisStore
+ *   uses the Redis server's TIME by default, so replicas with skewed clocks agree (option
+ *   `leaseClock`).
+ * - A mutation carrying a request id takes effect once: a repeat within the retention period
+ *   answers the first result.
  */
 import type { Policy } from "../gen/switchboard/v1/policy.js";
 
@@ -97,6 +102,19 @@ export interface RegisterInput {
   readonly ttlMs: number;
   /** Refuse (status "limit_exceeded") when the service already has this many other endpoints. */
   readonly maxEndpointsPerService: number;
+  /** The lease of the live endpoint at this address that this registration replaces (the same
+   * instance registering again). */
+  readonly replacesLeaseId?: string | undefined;
+  /** The caller may replace a live endpoint without its lease (the admin scope). */
+  readonly takeover?: boolean | undefined;
+  /** Makes a retry idempotent; see `MutationOptions`. */
+  readonly requestId?: string | undefined;
+}
+
+export interface MutationOptions {
+  /** A retry with the same id (within the store's `requestIdRetentionMs`) answers the first
+   * result and changes nothing. */
+  readonly requestId?: string | undefined;
 }
 
 export type RegisterResult =
@@ -107,7 +125,10 @@ export type RegisterResult =
       readonly version: number;
       readonly epoch: string;
     }
-  | { readonly status: "limit_exceeded"; readonly limit: number };
+  | { readonly status: "limit_exceeded"; readonly limit: number }
+  /** A live endpoint holds the address, and the caller presented neither its lease nor the
+   * admin scope. Its lease runs out in `remainingMs` unless renewed. */
+  | { readonly status: "address_taken"; readonly endpointId: string; readonly remainingMs: number };
 
 export type RenewResult =
   | { readonly status: "active"; readonly version: number; readonly ttlMs: number; readonly changed: boolean }
@@ -178,7 +199,8 @@ export interface Store {
   /** The current epoch; creates one when the store holds none (new, or wiped). */
   epoch(): Promise<string>;
 
-  /** Adds an endpoint, or replaces the one at the same address (new lease; old lease gone). */
+  /** Adds an endpoint, or replaces the one at the same address (new lease; old lease gone) when
+   * that one's lease has run out or the caller presents it or may take over. */
   register(input: RegisterInput, nowMs: number): Promise<RegisterResult>;
   /** Extends a lease by its TTL; with `health`, also records a health change (version bump only
    * when the health actually changed). */
@@ -187,20 +209,39 @@ export interface Store {
    * path batches the renewals that arrive together). */
   renewMany(items: readonly RenewItem[], nowMs: number): Promise<RenewResult[]>;
   /** Removes the lease's endpoint at once (reason DEREGISTERED). */
-  deregister(leaseId: string): Promise<MutationResult>;
+  deregister(leaseId: string, options?: MutationOptions): Promise<MutationResult>;
   /** Sets or clears the admin drain flag. */
-  setAdminDrain(service: string, endpointId: string, drained: boolean): Promise<MutationResult>;
+  setAdminDrain(
+    service: string,
+    endpointId: string,
+    drained: boolean,
+    options?: MutationOptions,
+  ): Promise<MutationResult>;
   /** Removes an endpoint (reason ADMIN_REMOVED) and revokes its lease for `revokeForMs`. */
-  removeEndpoint(service: string, endpointId: string, revokeForMs: number): Promise<MutationResult>;
-  setPolicy(service: string, policy: Policy): Promise<{ readonly version: number }>;
-  deletePolicy(service: string): Promise<MutationResult>;
+  removeEndpoint(
+    service: string,
+    endpointId: string,
+    revokeForMs: number,
+    options?: MutationOptions,
+  ): Promise<MutationResult>;
+  setPolicy(
+    service: string,
+    policy: Policy,
+    options?: MutationOptions,
+  ): Promise<{ readonly version: number }>;
+  deletePolicy(service: string, options?: MutationOptions): Promise<MutationResult>;
 
   /** Removes up to `limit` endpoints whose lease deadline is <= now (reason EXPIRED). Safe to run
    * from every replica at once: each lease is expired exactly once. */
   expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]>;
+  /** Forgets up to `limit` services that have had no endpoint and no policy for longer than the
+   * store's `serviceRetentionMs`; returns their names. Safe from every replica at once. */
+  collectIdleServices(nowMs: number, limit: number): Promise<readonly string[]>;
 
   getService(service: string): Promise<ServiceState>;
   listServices(): Promise<readonly ServiceSummary[]>;
+  /** Endpoints per known service, without reading any record: cheap enough for every scrape. */
+  endpointCounts(): Promise<ReadonlyMap<string, number>>;
   /** Changes after `version`, oldest first; [] when `version` is current; undefined when the
    * change log no longer reaches back that far (the caller sends a snapshot instead). */
   changesSince(service: string, version: number): Promise<readonly Change[] | undefined>;
@@ -208,6 +249,9 @@ export interface Store {
   /** Delivers every change made through any replica sharing this store, in version order per
    * service. Returns an unsubscribe function. */
   subscribe(listener: (notice: ChangeNotice) => void): () => void;
+  /** Called when the feed may have skipped changes (this replica fell behind what the store
+   * keeps of it): every service followed must be read again. */
+  onResync(listener: () => void): () => void;
 
   /** Replaces this replica's published subscriber list; it disappears after `ttlMs` unless
    * published again. */

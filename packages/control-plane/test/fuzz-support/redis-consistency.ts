@@ -130,6 +130,9 @@ const EXPECTED_TYPE: Readonly<Record<string, string>> = {
   lease: "hash",
   revoked: "string",
   subscribers: "string",
+  request: "string",
+  "idle-services": "zset",
+  "version-floor": "string",
 };
 
 interface Families {
@@ -137,11 +140,18 @@ interface Families {
   leases: Set<string>;
   revoked: Set<string>;
   subscribers: Set<string>;
+  requests: Set<string>;
 }
 
 /** Sorts every key into its family; reports keys of no family, outside the prefix, of a wrong type. */
 function classify(s: Snapshot, tag: string, problems: string[], wholeServer: boolean): Families {
-  const f: Families = { services: new Map(), leases: new Set(), revoked: new Set(), subscribers: new Set() };
+  const f: Families = {
+    services: new Map(),
+    leases: new Set(),
+    revoked: new Set(),
+    subscribers: new Set(),
+    requests: new Set(),
+  };
   const head = `${tag}:`;
   for (const [key, entry] of s.entries) {
     if (!key.startsWith(head)) {
@@ -165,7 +175,21 @@ function classify(s: Snapshot, tag: string, problems: string[], wholeServer: boo
     } else if (rest.startsWith("subscribers:")) {
       f.subscribers.add(rest.slice(12));
       family = "subscribers";
-    } else if (["epoch", "services", "lease-deadlines", "changes", "replicas"].includes(rest)) family = rest;
+    } else if (rest.startsWith("request:")) {
+      f.requests.add(key);
+      family = "request";
+    } else if (
+      [
+        "epoch",
+        "services",
+        "lease-deadlines",
+        "changes",
+        "replicas",
+        "idle-services",
+        "version-floor",
+      ].includes(rest)
+    )
+      family = rest;
     else {
       problems.push(`key of no known family: ${JSON.stringify(key)}`);
       continue;
@@ -250,6 +274,15 @@ function check(s: Snapshot, k: StoreKeys, o: ConsistencyOptions, wholeServer: bo
   for (const id of f.revoked) {
     if ((s.entries.get(k.revoked(id))?.pttl ?? -1) < 0)
       problems.push(`revocation of ${id.slice(0, 8)}... never expires`);
+  }
+  for (const key of f.requests) {
+    if ((s.entries.get(key)?.pttl ?? -1) < 0) problems.push(`remembered reply ${key} never expires`);
+  }
+  for (const service of s.zset(k.idleServices).keys()) {
+    if (!serviceSet.has(service))
+      problems.push(`idle service ${JSON.stringify(service)} is not a known service`);
+    if (s.hash(k.serviceEndpoints(service)).size > 0 || s.hash(k.serviceMeta(service)).has("policy"))
+      problems.push(`idle service ${JSON.stringify(service)} has an endpoint or a policy`);
   }
   checkSubscribers(s, k, f, problems);
   checkStream(s, k, epoch, problems);

@@ -1,15 +1,15 @@
 --[[
   deregister: removes a lease's endpoint at once (reason DEREGISTERED).
-  KEYS[1..3] epoch, changes, lease-deadlines (see lib/common.lua)
-  ARGV[1..4] key tag, epoch candidate, change-log length, stream length
-  ARGV[5] lease id
-  Derived keys: lease:<id>, svc:<service>:{endpoints,meta,log}
-  Returns {"ok", version, epoch} or {"not_found", epoch}.
+  KEYS[1..5], ARGV[1..7]: see lib/common.lua
+  ARGV[8] lease id
+  Derived keys: lease:<id>, svc:<service>:{endpoints,meta,log}, request:<id>
+  Reply: {"status", "ok", "version", v, "epoch", e} | {"status", "not_found", "epoch", e}
 ]]
-local ctx = mutation_context()
-ensure_epoch(ctx)
-local lease_id = ARGV[5]
-local lease = redis.call("HMGET", K.lease(lease_id), "service", "endpoint")
-if not lease[1] then return { "not_found", ctx.epoch } end
-local version = remove_endpoint(ctx, lease[1], lease[2], lease_id, "DEREGISTERED")
-return { "ok", version, ctx.epoch }
+return run_mutation("deregister", function(ctx)
+  ensure_epoch(ctx)
+  local lease_id = ARGV[8]
+  local lease = redis.call("HMGET", K.lease(lease_id), "service", "endpoint")
+  if not lease[1] then return { "status", "not_found", "epoch", ctx.epoch } end
+  local version = remove_endpoint(ctx, lease[1], lease[2], lease_id, "DEREGISTERED")
+  return { "status", "ok", "version", version, "epoch", ctx.epoch }
+end)

@@ -1,10 +1,12 @@
 --[[
   list_services: every known service with endpoint counts by effective health (an admin drain
-  counts as DRAINING whatever the instance reports). Read only.
+  counts as DRAINING whatever the instance reports). Read only; decodes every endpoint, so it
+  serves Admin.ListServices, not metrics (see count_endpoints.lua).
   KEYS[1] services
   ARGV[1] key tag
   Derived keys: svc:<service>:{endpoints,meta}
-  Returns {service, version, endpoints, serving, not serving, draining, has policy 0|1, ...}.
+  Reply: {"services", {{"service", s, "version", v, "endpoints", n, "serving", n,
+    "not_serving", n, "draining", n, "has_policy", 0|1}, ...}}
 ]]
 local out = {}
 for _, service in ipairs(redis.call("SMEMBERS", KEYS[1])) do
@@ -21,12 +23,8 @@ for _, service in ipairs(redis.call("SMEMBERS", KEYS[1])) do
       not_serving = not_serving + 1
     end
   end
-  table.insert(out, service)
-  table.insert(out, tonumber(meta[1]) or 0)
-  table.insert(out, total)
-  table.insert(out, serving)
-  table.insert(out, not_serving)
-  table.insert(out, draining)
-  table.insert(out, meta[2] and 1 or 0)
+  table.insert(out, { "service", service, "version", tonumber(meta[1]) or 0, "endpoints", total,
+    "serving", serving, "not_serving", not_serving, "draining", draining,
+    "has_policy", meta[2] and 1 or 0 })
 end
-return out
+return { "services", out }

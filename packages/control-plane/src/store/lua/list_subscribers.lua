@@ -4,16 +4,15 @@
   KEYS[1] replicas
   ARGV[1] key tag
   Derived keys: subscribers:<replica id>
-  Returns {replica id, SubscriberInfo[] JSON, ...}.
+  Reply: {"replicas", {{"replica", id, "subscribers", SubscriberInfo[] JSON}, ...}}
 ]]
 local out = {}
 for _, replica in ipairs(redis.call("SMEMBERS", KEYS[1])) do
   local list = redis.call("GET", K.subscribers(replica))
   if list then
-    table.insert(out, replica)
-    table.insert(out, list)
+    table.insert(out, { "replica", replica, "subscribers", list })
   else
     redis.call("SREM", KEYS[1], replica)
   end
 end
-return out
+return { "replicas", out }
