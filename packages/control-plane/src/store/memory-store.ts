@@ -28,6 +28,7 @@ import type {
   EndpointRecord,
   ExpiredLease,
   Health,
+  DeregisterResult,
   MutationResult,
   RegisterInput,
   RegisterResult,
@@ -118,12 +119,13 @@ export class MemoryStore implements Store {
     return results;
   }
 
-  async deregister(leaseId: string): Promise<MutationResult> {
+  async deregister(leaseId: string): Promise<DeregisterResult> {
     this.checkOpen();
     const lease = this.leases.get(leaseId);
     if (lease === undefined) return { status: "not_found" };
     const { entry, record } = this.leaseTarget(lease);
-    return { status: "ok", version: this.removeRecord(entry, record, "DEREGISTERED"), changed: true };
+    const version = this.removeRecord(entry, record, "DEREGISTERED");
+    return { status: "ok", version, changed: true, service: record.service, endpointId: record.id };
   }
 
   async setAdminDrain(service: string, endpointId: string, drained: boolean): Promise<MutationResult> {

@@ -16,6 +16,7 @@ import type {
   EndpointRecord,
   ExpiredLease,
   Health,
+  DeregisterResult,
   MutationResult,
   RegisterResult,
   RenewItem,
@@ -145,8 +146,12 @@ export class StoreScripts {
     });
   }
 
-  async deregister(leaseId: string): Promise<MutationResult> {
-    return this.okOrNotFound("deregister", await this.mutate("deregister", [leaseId]));
+  async deregister(leaseId: string): Promise<DeregisterResult> {
+    const reply = await this.mutate("deregister", [leaseId]);
+    const result = this.okOrNotFound("deregister", reply);
+    if (result.status === "not_found") return result;
+    const service = asString(reply[3], "deregister.service");
+    return { ...result, service, endpointId: asString(reply[4], "deregister.endpoint") };
   }
 
   async setAdminDrain(service: string, endpointId: string, drained: boolean): Promise<MutationResult> {

@@ -35,6 +35,7 @@ import type {
   ChangeNotice,
   ExpiredLease,
   Health,
+  DeregisterResult,
   MutationResult,
   RegisterInput,
   RegisterResult,
@@ -138,7 +139,7 @@ export class RedisStore implements Store {
     });
   }
 
-  deregister(leaseId: string): Promise<MutationResult> {
+  deregister(leaseId: string): Promise<DeregisterResult> {
     return this.call(() => this.scripts.deregister(leaseId));
   }
 
