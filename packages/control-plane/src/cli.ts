@@ -27,9 +27,7 @@ export const STOP_DEADLINE_MARGIN_MS = 1000;
 type FlagSpec = OptionSpec & { readonly flag: `--${string}`; readonly env: string };
 
 /** The options the command line sets: those with a flag. Flags win over the environment. */
-export const FLAGS: readonly FlagSpec[] = OPTION_TABLE.filter((o): o is FlagSpec =>
-  Boolean(o.flag && o.env),
-);
+export const FLAGS: readonly FlagSpec[] = OPTION_TABLE.filter((o): o is FlagSpec => Boolean(o.flag && o.env));
 
 export type CommandLine =
   | { readonly kind: "help"; readonly text: string }
@@ -43,7 +41,9 @@ function helpLine(spec: FlagSpec): string {
 export function helpText(): string {
   const width = Math.max(...FLAGS.map((f) => f.flag.length)) + " <value>".length + 2;
   const envWidth = Math.max(...FLAGS.map((f) => f.env.length)) + 2;
-  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(width)}${f.env.padEnd(envWidth)}${helpLine(f)}`);
+  const rows = FLAGS.map(
+    (f) => `  ${`${f.flag} <value>`.padEnd(width)}${f.env.padEnd(envWidth)}${helpLine(f)}`,
+  );
   const secrets = FLAGS.flatMap((f) => (f.secretEnv ? [f.secretEnv] : []));
   const e = EXIT_CODES;
   return [
@@ -74,13 +74,15 @@ function readFlags(argv: readonly string[]): Map<string, string> {
   });
   const values = new Map<string, string>();
   for (const t of tokens) {
-    if (t.kind === "positional") throw new ConfigError(t.value, "unexpected argument; flags take --flag value");
+    if (t.kind === "positional")
+      throw new ConfigError(t.value, "unexpected argument; flags take --flag value");
     if (t.kind !== "option") continue;
     if (/^--(admin|registration|discovery)-token$/.test(t.rawName)) {
       const reason = `tokens are not accepted as flags (they would show in ps); use ${t.rawName}-file or the environment`;
       throw new ConfigError(t.rawName, reason);
     }
-    if (!FLAGS.some((f) => f.flag === t.rawName)) throw new ConfigError(t.rawName, "unknown flag; see --help");
+    if (!FLAGS.some((f) => f.flag === t.rawName))
+      throw new ConfigError(t.rawName, "unknown flag; see --help");
     if (t.value === undefined) throw new ConfigError(t.rawName, "needs a value");
     values.set(t.rawName, t.value);
   }
@@ -95,7 +97,8 @@ function readSecretFile(source: string, path: string): string {
   } catch (e) {
     throw new ConfigError(source, `cannot read ${JSON.stringify(path)}: ${(e as Error).message}`);
   }
-  if (text.trim() === "") throw new ConfigError(source, `${JSON.stringify(path)} holds no token (it is empty)`);
+  if (text.trim() === "")
+    throw new ConfigError(source, `${JSON.stringify(path)} holds no token (it is empty)`);
   return text.trim();
 }
 
@@ -114,7 +117,10 @@ function secretFromEnv(variable: string, env: NodeJS.ProcessEnv): string | undef
   const value = env[variable];
   if (value === undefined) return undefined;
   if (value.trim() === "") {
-    throw new ConfigError(variable, "is set but empty; give the token, or unset the variable to leave the API open");
+    throw new ConfigError(
+      variable,
+      "is set but empty; give the token, or unset the variable to leave the API open",
+    );
   }
   return value;
 }

@@ -12,7 +12,9 @@ import { hostname } from "node:os";
 export type Earlier = Readonly<Record<string, unknown>>;
 
 /** The outcome of checking one value: the value to use, or why it is refused. */
-export type Checked = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+export type Checked =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: string };
 
 export interface OptionSpec {
   /** The `ControlPlaneOptions` key. */
@@ -104,7 +106,8 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     env: "SWITCHBOARD_METRICS_LISTEN",
     input: "text",
     default: "127.0.0.1:7401",
-    check: (v) => (v === "" || (typeof v === "string" && v.toLowerCase() === "off") ? ok(undefined) : hostPort(v)),
+    check: (v) =>
+      v === "" || (typeof v === "string" && v.toLowerCase() === "off") ? ok(undefined) : hostPort(v),
     doc: 'HTTP address of GET /metrics, "host:port"; "off" (or empty) turns it off.',
   },
   {

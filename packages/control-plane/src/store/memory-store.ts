@@ -25,10 +25,10 @@ import { TtlMap } from "./ttl-map.js";
 import type {
   Change,
   ChangeNotice,
+  DeregisterResult,
   EndpointRecord,
   ExpiredLease,
   Health,
-  DeregisterResult,
   MutationResult,
   RegisterInput,
   RegisterResult,

@@ -13,10 +13,10 @@ import { compareById, withDeadline } from "./records.js";
 import { asArray, asNumber, asString, chunks } from "./reply.js";
 import type {
   Change,
+  DeregisterResult,
   EndpointRecord,
   ExpiredLease,
   Health,
-  DeregisterResult,
   MutationResult,
   RegisterResult,
   RenewItem,

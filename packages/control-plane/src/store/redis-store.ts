@@ -33,9 +33,9 @@ import {
 import type {
   Change,
   ChangeNotice,
+  DeregisterResult,
   ExpiredLease,
   Health,
-  DeregisterResult,
   MutationResult,
   RegisterInput,
   RegisterResult,

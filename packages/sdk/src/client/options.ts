@@ -115,7 +115,9 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
     name: o.name ?? "default",
     channelCredentials: o.channelCredentials ?? credentials.createInsecure(),
     registry: o.registry,
-    logger: o.logger ?? pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, guardedLogDestination({ stream: process.stderr })),
+    logger:
+      o.logger ??
+      pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, guardedLogDestination({ stream: process.stderr })),
     snapshotFile: o.snapshotFile,
     reconnectInitialBackoffMs: initial,
     reconnectMaxBackoffMs: max,

@@ -124,7 +124,9 @@ export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServ
     ),
     handleSignals: o.handleSignals ?? true,
     exitAfterSignalDrain: o.exitAfterSignalDrain ?? true,
-    logger: o.logger ?? pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, guardedLogDestination({ stream: process.stderr })),
+    logger:
+      o.logger ??
+      pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, guardedLogDestination({ stream: process.stderr })),
   };
 }
 
