@@ -35,7 +35,9 @@ export type CommandLine =
 
 function helpLine(spec: FlagSpec): string {
   const extra = spec.secretEnv ? `; this names a file holding it, or set ${spec.secretEnv}` : "";
-  return `${spec.doc} (default ${shownDefault(spec)}${extra})`;
+  // An option that is unset by default says what unset means, without the word "default".
+  const shown = spec.default === undefined ? shownDefault(spec) : `default ${shownDefault(spec)}`;
+  return `${spec.doc} (${shown}${extra})`;
 }
 
 export function helpText(): string {
