@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { type Metadata, status } from "@grpc/grpc-js";
 import { ControlPlaneError } from "./errors.js";
+import { OPTION_TABLE } from "./option-table.js";
 
 /** Which token an RPC needs. Health and reflection are open. */
 export type AuthScope = "admin" | "registration" | "discovery";
@@ -11,22 +12,22 @@ export interface AuthTokens {
   readonly discovery?: string | undefined;
 }
 
-const ENV_NAME: Readonly<Record<AuthScope, string>> = {
-  admin: "SWITCHBOARD_ADMIN_TOKEN",
-  registration: "SWITCHBOARD_REGISTRATION_TOKEN",
-  discovery: "SWITCHBOARD_DISCOVERY_TOKEN",
-};
+/** The environment variable that configures a scope's token (from the option table). */
+export function tokenVariable(scope: AuthScope): string {
+  return OPTION_TABLE.find((o) => o.name === `${scope}Token`)?.secretEnv ?? `${scope} token`;
+}
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value, "utf8").digest();
 }
 
 /**
- * Bearer-token checks per scope. Tokens are kept only as digests, compared in constant time,
- * and never logged.
+ * Bearer-token checks per scope. Tokens are kept only as digests (in a private field, so the
+ * options that carry this object reveal nothing when printed), compared in constant time, and
+ * never logged.
  */
 export class Authenticator {
-  private readonly digests: ReadonlyMap<AuthScope, Buffer>;
+  readonly #digests: ReadonlyMap<AuthScope, Buffer>;
 
   constructor(tokens: AuthTokens) {
     const m = new Map<AuthScope, Buffer>();
@@ -34,38 +35,43 @@ export class Authenticator {
       const token = tokens[scope];
       if (token !== undefined && token !== "") m.set(scope, digest(token));
     }
-    this.digests = m;
+    this.#digests = m;
   }
 
   /** True when calls in this scope need a token. */
   requires(scope: AuthScope): boolean {
-    return this.digests.has(scope);
+    return this.#digests.has(scope);
+  }
+
+  /** What this object shows when printed or logged: which scopes need a token, nothing more. */
+  toJSON(): { readonly protected: readonly AuthScope[] } {
+    return { protected: [...this.#digests.keys()] };
   }
 
   /** True when a token is configured for the scope and the metadata carries it (in any of its
    * authorization values): the caller holds that scope even on an RPC of another one (an
    * operator's registration, sending the registration token and then the admin token). */
   grants(scope: AuthScope, metadata: Metadata): boolean {
-    const expected = this.digests.get(scope);
+    const expected = this.#digests.get(scope);
     if (expected === undefined) return false;
     return bearerTokens(metadata).some((token) => timingSafeEqual(digest(token), expected));
   }
 
   /** Throws UNAUTHENTICATED unless the metadata carries the scope's bearer token. */
   check(scope: AuthScope, metadata: Metadata): void {
-    const expected = this.digests.get(scope);
+    const expected = this.#digests.get(scope);
     if (!expected) return;
     const presented = bearerToken(metadata);
     if (presented === undefined) {
       throw new ControlPlaneError(
         status.UNAUTHENTICATED,
-        `${scope} calls need "authorization: Bearer <token>" metadata (the token configured as ${ENV_NAME[scope]})`,
+        `${scope} calls need "authorization: Bearer <token>" metadata (the token configured as ${tokenVariable(scope)})`,
       );
     }
     if (!timingSafeEqual(digest(presented), expected)) {
       throw new ControlPlaneError(
         status.UNAUTHENTICATED,
-        `the bearer token is not valid for ${scope} calls; use the token configured as ${ENV_NAME[scope]}`,
+        `the bearer token is not valid for ${scope} calls; use the token configured as ${tokenVariable(scope)}`,
       );
     }
   }

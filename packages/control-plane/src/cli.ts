@@ -1,219 +1,53 @@
-/** Flags and environment variables of the `switchboard-control-plane` command. */
+/** Flags and environment variables of the `switchboard-control-plane` command, built from the
+ * option table. */
 import { readFileSync } from "node:fs";
-import { type ControlPlaneOptions, type LogLevel, resolveControlPlaneOptions } from "./config.js";
+import { parseArgs } from "node:util";
+import { type ControlPlaneOptions, resolveControlPlaneOptions } from "./config.js";
 import { ConfigError, isConfigError } from "./errors.js";
+import { OPTION_TABLE, type OptionSpec, shownDefault } from "./option-table.js";
 
-type OptionKey = keyof ControlPlaneOptions;
+/** How the command exits, and why. */
+export const EXIT_CODES = {
+  /** Stopped by SIGTERM or SIGINT, cleanly. */
+  stopped: 0,
+  /** Failed at start (the port in use, say) or while running. */
+  failed: 1,
+  /** A bad flag, variable or token file. */
+  badConfiguration: 2,
+  /** The stop did not finish within the grace period plus `STOP_DEADLINE_MARGIN_MS`. */
+  stopDeadlinePassed: 3,
+  /** A second SIGTERM or SIGINT while stopping: 128 plus the signal's number (143, 130). */
+  secondSignal: 128,
+} as const;
 
-interface FlagSpec {
-  readonly flag: string;
-  readonly env: string;
-  readonly option: OptionKey;
-  readonly kind: "text" | "int" | "file-secret";
-  readonly help: string;
-}
+/** How much longer than `shutdownGraceMs` a stop may take (closing the store) before the process
+ * exits anyway. */
+export const STOP_DEADLINE_MARGIN_MS = 1000;
 
-/** Every flag, its environment variable and the option it sets. Flags win over the environment. */
-export const FLAGS: readonly FlagSpec[] = [
-  {
-    flag: "--listen",
-    env: "SWITCHBOARD_LISTEN",
-    option: "listenAddress",
-    kind: "text",
-    help: 'gRPC "host:port" (default 127.0.0.1:7400; port 0: any free port)',
-  },
-  {
-    flag: "--metrics-listen",
-    env: "SWITCHBOARD_METRICS_LISTEN",
-    option: "metricsListenAddress",
-    kind: "text",
-    help: 'HTTP /metrics "host:port", or "off" (default 127.0.0.1:7401)',
-  },
-  {
-    flag: "--redis-url",
-    env: "REDIS_URL",
-    option: "redisUrl",
-    kind: "text",
-    help: "redis:// URL; unset: embedded in-memory store (single replica)",
-  },
-  {
-    flag: "--redis-prefix",
-    env: "SWITCHBOARD_REDIS_PREFIX",
-    option: "redisKeyPrefix",
-    kind: "text",
-    help: 'prefix of every Redis key (default "switchboard")',
-  },
-  {
-    flag: "--admin-token-file",
-    env: "SWITCHBOARD_ADMIN_TOKEN_FILE",
-    option: "adminToken",
-    kind: "file-secret",
-    help: "file holding the Admin bearer token (or set SWITCHBOARD_ADMIN_TOKEN)",
-  },
-  {
-    flag: "--registration-token-file",
-    env: "SWITCHBOARD_REGISTRATION_TOKEN_FILE",
-    option: "registrationToken",
-    kind: "file-secret",
-    help: "file holding the Registration bearer token (or set SWITCHBOARD_REGISTRATION_TOKEN)",
-  },
-  {
-    flag: "--discovery-token-file",
-    env: "SWITCHBOARD_DISCOVERY_TOKEN_FILE",
-    option: "discoveryToken",
-    kind: "file-secret",
-    help: "file holding the Discovery bearer token (or set SWITCHBOARD_DISCOVERY_TOKEN)",
-  },
-  {
-    flag: "--lease-ttl-ms",
-    env: "SWITCHBOARD_LEASE_TTL_MS",
-    option: "defaultLeaseTtlMs",
-    kind: "int",
-    help: "lease TTL when Register asks for none (default 10000)",
-  },
-  {
-    flag: "--min-lease-ttl-ms",
-    env: "SWITCHBOARD_MIN_LEASE_TTL_MS",
-    option: "minLeaseTtlMs",
-    kind: "int",
-    help: "shortest lease TTL granted (default 1000)",
-  },
-  {
-    flag: "--max-lease-ttl-ms",
-    env: "SWITCHBOARD_MAX_LEASE_TTL_MS",
-    option: "maxLeaseTtlMs",
-    kind: "int",
-    help: "longest lease TTL granted (default 60000)",
-  },
-  {
-    flag: "--tls-cert",
-    env: "SWITCHBOARD_TLS_CERT",
-    option: "tlsCertFile",
-    kind: "text",
-    help: "PEM certificate chain file (TLS on when set, with --tls-key)",
-  },
-  {
-    flag: "--tls-key",
-    env: "SWITCHBOARD_TLS_KEY",
-    option: "tlsKeyFile",
-    kind: "text",
-    help: "PEM private key file",
-  },
-  {
-    flag: "--tls-client-ca",
-    env: "SWITCHBOARD_TLS_CLIENT_CA",
-    option: "tlsClientCaFile",
-    kind: "text",
-    help: "PEM CA file; clients must present a certificate it signed (mTLS)",
-  },
-  {
-    flag: "--max-endpoints-per-service",
-    env: "SWITCHBOARD_MAX_ENDPOINTS_PER_SERVICE",
-    option: "maxEndpointsPerService",
-    kind: "int",
-    help: "default 10000",
-  },
-  {
-    flag: "--max-subscriptions-per-stream",
-    env: "SWITCHBOARD_MAX_SUBSCRIPTIONS_PER_STREAM",
-    option: "maxSubscriptionsPerStream",
-    kind: "int",
-    help: "default 1000",
-  },
-  {
-    flag: "--max-watch-streams",
-    env: "SWITCHBOARD_MAX_WATCH_STREAMS",
-    option: "maxWatchStreams",
-    kind: "int",
-    help: "Discovery streams per replica (default 100000)",
-  },
-  {
-    flag: "--max-watch-streams-per-connection",
-    env: "SWITCHBOARD_MAX_WATCH_STREAMS_PER_CONNECTION",
-    option: "maxWatchStreamsPerConnection",
-    kind: "int",
-    help: "Discovery streams one client connection may hold (default 16)",
-  },
-  {
-    flag: "--max-watch-streams-per-peer",
-    env: "SWITCHBOARD_MAX_WATCH_STREAMS_PER_PEER",
-    option: "maxWatchStreamsPerPeer",
-    kind: "int",
-    help: "Discovery streams one client address may hold over all its connections (default 1024)",
-  },
-  {
-    flag: "--hello-timeout-ms",
-    env: "SWITCHBOARD_HELLO_TIMEOUT_MS",
-    option: "helloTimeoutMs",
-    kind: "int",
-    help: "how long a Discovery stream may stay open without Hello (default 10000)",
-  },
-  {
-    flag: "--max-health-watch-streams",
-    env: "SWITCHBOARD_MAX_HEALTH_WATCH_STREAMS",
-    option: "maxHealthWatchStreams",
-    kind: "int",
-    help: "grpc.health.v1 Watch streams per replica (default 1024)",
-  },
-  {
-    flag: "--max-health-watch-streams-per-peer",
-    env: "SWITCHBOARD_MAX_HEALTH_WATCH_STREAMS_PER_PEER",
-    option: "maxHealthWatchStreamsPerPeer",
-    kind: "int",
-    help: "grpc.health.v1 Watch streams one client address may hold (default 16)",
-  },
-  {
-    flag: "--max-propagation-waits",
-    env: "SWITCHBOARD_MAX_PROPAGATION_WAITS",
-    option: "maxPropagationWaits",
-    kind: "int",
-    help: "AwaitPropagation calls served at once per replica (default 256)",
-  },
-  {
-    flag: "--max-message-bytes",
-    env: "SWITCHBOARD_MAX_MESSAGE_BYTES",
-    option: "maxMessageBytes",
-    kind: "int",
-    help: "largest request accepted (default 4194304)",
-  },
-  {
-    flag: "--revoke-removed-for-ms",
-    env: "SWITCHBOARD_REVOKE_REMOVED_FOR_MS",
-    option: "revokeRemovedForMs",
-    kind: "int",
-    help: "how long the lease of an endpoint removed through Admin stays revoked: its instance is told not to register again (default 3600000)",
-  },
-  {
-    flag: "--replica-id",
-    env: "SWITCHBOARD_REPLICA_ID",
-    option: "replicaId",
-    kind: "text",
-    help: "name of this replica (default hostname-pid-random)",
-  },
-  {
-    flag: "--log-level",
-    env: "SWITCHBOARD_LOG_LEVEL",
-    option: "logLevel",
-    kind: "text",
-    help: "fatal|error|warn|info|debug|trace|silent (default info)",
-  },
-];
+type FlagSpec = OptionSpec & { readonly flag: `--${string}`; readonly env: string };
 
-/** Tokens come from the environment (or a file), never from a flag: flags show up in `ps`. */
-const TOKEN_ENV: ReadonlyArray<readonly [OptionKey, string]> = [
-  ["adminToken", "SWITCHBOARD_ADMIN_TOKEN"],
-  ["registrationToken", "SWITCHBOARD_REGISTRATION_TOKEN"],
-  ["discoveryToken", "SWITCHBOARD_DISCOVERY_TOKEN"],
-];
+/** The options the command line sets: those with a flag. Flags win over the environment. */
+export const FLAGS: readonly FlagSpec[] = OPTION_TABLE.filter((o): o is FlagSpec => Boolean(o.flag && o.env));
 
 export type CommandLine =
   | { readonly kind: "help"; readonly text: string }
   | { readonly kind: "run"; readonly options: ControlPlaneOptions };
 
+function helpLine(spec: FlagSpec): string {
+  const extra = spec.secretEnv ? `; this names a file holding it, or set ${spec.secretEnv}` : "";
+  // An option that is unset by default says what unset means, without the word "default".
+  const shown = spec.default === undefined ? shownDefault(spec) : `default ${shownDefault(spec)}`;
+  return `${spec.doc} (${shown}${extra})`;
+}
+
 export function helpText(): string {
   const width = Math.max(...FLAGS.map((f) => f.flag.length)) + " <value>".length + 2;
   const envWidth = Math.max(...FLAGS.map((f) => f.env.length)) + 2;
-  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(width)}${f.env.padEnd(envWidth)}${f.help}`);
+  const rows = FLAGS.map(
+    (f) => `  ${`${f.flag} <value>`.padEnd(width)}${f.env.padEnd(envWidth)}${helpLine(f)}`,
+  );
+  const secrets = FLAGS.flatMap((f) => (f.secretEnv ? [f.secretEnv] : []));
+  const e = EXIT_CODES;
   return [
     "Usage: switchboard-control-plane [flags]",
     "",
@@ -221,49 +55,76 @@ export function helpText(): string {
     ...rows,
     `  ${"--help".padEnd(width + envWidth)}show this text`,
     "",
-    "Bearer tokens: SWITCHBOARD_ADMIN_TOKEN, SWITCHBOARD_REGISTRATION_TOKEN, SWITCHBOARD_DISCOVERY_TOKEN",
-    "(or the --*-token-file flags). Unset: that API is open. Health and reflection are always open.",
-    "Exit codes: 0 after a clean stop (SIGTERM/SIGINT), 1 on a runtime failure, 2 on bad configuration.",
+    `Bearer tokens: ${secrets.join(", ")}`,
+    "(or the --*-token-file flags). Unset: that API is open. Set but empty: start-up fails.",
+    "Health and reflection are always open.",
+    `SIGTERM/SIGINT stop it: calls in flight get the grace period, and ${STOP_DEADLINE_MARGIN_MS} ms after it the`,
+    "process exits whatever is still closing; a second signal exits at once.",
+    `Exit codes: ${e.stopped} after a clean stop, ${e.failed} on a failure at start or run time, ${e.badConfiguration} on bad`,
+    `configuration, ${e.stopDeadlinePassed} when a stop outlasted its deadline, 128+signal (143, 130) on a second signal.`,
   ].join("\n");
 }
 
+/** Flag values by flag; "--" (which `pnpm start -- …` passes through) separates nothing here. */
 function readFlags(argv: readonly string[]): Map<string, string> {
-  const known = new Map(FLAGS.map((f) => [f.flag, f]));
+  const { tokens } = parseArgs({
+    args: argv.filter((a) => a !== "--"),
+    options: Object.fromEntries(FLAGS.map((f) => [f.flag.slice(2), { type: "string" as const }])),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    // `pnpm start -- --listen ...` passes the "--" through: it separates nothing here.
-    if (arg === "--") continue;
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (/^--(admin|registration|discovery)-token$/.test(name)) {
-      throw new ConfigError(
-        name,
-        `tokens are not accepted as flags (they would show in ps); use ${name}-file or the environment`,
-      );
+  for (const t of tokens) {
+    if (t.kind === "positional")
+      throw new ConfigError(t.value, "unexpected argument; flags take --flag value");
+    if (t.kind !== "option") continue;
+    if (/^--(admin|registration|discovery)-token$/.test(t.rawName)) {
+      const reason = `tokens are not accepted as flags (they would show in ps); use ${t.rawName}-file or the environment`;
+      throw new ConfigError(t.rawName, reason);
     }
-    if (!known.has(name)) throw new ConfigError(name, "unknown flag; see --help");
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(name, "needs a value");
-    values.set(name, value);
+    if (!FLAGS.some((f) => f.flag === t.rawName))
+      throw new ConfigError(t.rawName, "unknown flag; see --help");
+    if (t.value === undefined) throw new ConfigError(t.rawName, "needs a value");
+    values.set(t.rawName, t.value);
   }
   return values;
 }
 
+function readSecretFile(source: string, path: string): string {
+  if (path.trim() === "") throw new ConfigError(source, "is empty; name the file that holds the token");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(source, `cannot read ${JSON.stringify(path)}: ${(e as Error).message}`);
+  }
+  if (text.trim() === "")
+    throw new ConfigError(source, `${JSON.stringify(path)} holds no token (it is empty)`);
+  return text.trim();
+}
+
 function convert(spec: FlagSpec, raw: string, source: string): string | number {
-  if (spec.kind === "int") {
+  if (spec.input === "int") {
     if (!/^[0-9]+$/.test(raw.trim()))
       throw new ConfigError(source, `must be a whole number (got ${JSON.stringify(raw)})`);
     return Number(raw.trim());
   }
-  if (spec.kind === "file-secret") {
-    try {
-      return readFileSync(raw, "utf8").trim();
-    } catch (e) {
-      throw new ConfigError(source, `cannot read ${JSON.stringify(raw)}: ${(e as Error).message}`);
-    }
-  }
+  if (spec.input === "secret-file") return readSecretFile(source, raw);
   return raw;
+}
+
+/** A token's own variable: set but empty (or blank) is refused rather than read as "open". */
+function secretFromEnv(variable: string, env: NodeJS.ProcessEnv): string | undefined {
+  const value = env[variable];
+  if (value === undefined) return undefined;
+  if (value.trim() === "") {
+    throw new ConfigError(
+      variable,
+      "is set but empty; give the token, or unset the variable to leave the API open",
+    );
+  }
+  return value;
 }
 
 /** Options from flags and environment; throws ConfigError naming the flag (and variable). */
@@ -271,21 +132,23 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: helpText() };
   const flags = readFlags(argv);
   const options: Record<string, unknown> = {};
-  for (const [option, name] of TOKEN_ENV) if (env[name]) options[option] = env[name];
   for (const spec of FLAGS) {
+    const secret = spec.secretEnv ? secretFromEnv(spec.secretEnv, env) : undefined;
+    if (secret !== undefined) options[spec.name] = secret;
     const fromFlag = flags.get(spec.flag);
     const raw = fromFlag ?? env[spec.env];
-    if (raw === undefined || (raw === "" && spec.kind !== "text")) continue;
-    options[spec.option] = convert(spec, raw, fromFlag !== undefined ? spec.flag : spec.env);
+    // An empty number reads as unset; an empty file name of a token does not.
+    if (raw === undefined || (raw === "" && spec.input === "int")) continue;
+    options[spec.name] = convert(spec, raw, fromFlag !== undefined ? spec.flag : spec.env);
   }
-  if (options.logLevel !== undefined) options.logLevel = String(options.logLevel) as LogLevel;
   const result = options as ControlPlaneOptions;
   try {
     resolveControlPlaneOptions(result);
   } catch (e) {
     if (!isConfigError(e)) throw e;
-    const spec = FLAGS.find((f) => f.option === e.field);
-    throw spec ? new ConfigError(`${spec.flag} (${spec.env})`, e.message.slice(e.field.length + 2)) : e;
+    const spec = FLAGS.find((f) => f.name === e.option);
+    if (!spec) throw e;
+    throw new ConfigError(`${spec.flag} (${spec.env})`, e.reason, { option: spec.name });
   }
   return { kind: "run", options: result };
 }

@@ -1,58 +1,62 @@
 /**
- * Options of `createControlPlane`, every default declared beside its field and applied in one
- * `resolveControlPlaneOptions()` that rejects a bad value with an error naming the option.
+ * Options of `createControlPlane`: the table in option-table.ts defines each one's default,
+ * flag, variable and check once; `resolveControlPlaneOptions()` applies them and rejects a bad
+ * value with a ConfigError naming the option.
  */
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import type { Clock } from "@switchboard/sdk";
 import { systemClock } from "@switchboard/sdk";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { Authenticator } from "./auth.js";
 import { ConfigError } from "./errors.js";
+import { type LogLevel, OPTION_TABLE, splitHostPort } from "./option-table.js";
 import type { Store } from "./store/types.js";
 
-export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+export type { LogLevel } from "./option-table.js";
+export { LOG_LEVELS } from "./option-table.js";
 
 export interface ControlPlaneOptions {
-  /** "host:port" of the gRPC server (port 0: any free port). Default "127.0.0.1:7400". */
+  /** gRPC address, "host:port"; port 0 takes any free port. Default "127.0.0.1:7400". */
   readonly listenAddress?: string;
-  /** "host:port" of the HTTP /metrics server; "" or "off" disables it. Default "127.0.0.1:7401". */
+  /** HTTP address of GET /metrics, "host:port"; "off" (or empty) turns it off. Default "127.0.0.1:7401". */
   readonly metricsListenAddress?: string;
-  /** Redis URL. Unset or "": the embedded in-memory store (one replica only). Default unset. */
+  /** Redis URL, redis:// or rediss:// (TLS); unset, an in-memory store serves one replica only. Default
+   * unset: the embedded in-memory store. */
   readonly redisUrl?: string | undefined;
-  /** Prefix of every Redis key (replicas sharing a registry share it). Default "switchboard". */
+  /** Prefix of every Redis key (1..64 of [A-Za-z0-9._:-]); replicas of one mesh share it. Default
+   * "switchboard". */
   readonly redisKeyPrefix?: string;
   /** Use this store instead of creating one from `redisUrl`. Default: created. */
   readonly store?: Store;
   /** Close the store on stop(). Default: true when the control plane created it, else false. */
   readonly closeStore?: boolean;
-  /** Bearer token for Admin calls. Unset: Admin is open. Default unset. */
+  /** Bearer token of the Admin API; an empty one is refused. Default unset: Admin is open. */
   readonly adminToken?: string | undefined;
-  /** Bearer token for Registration calls. Unset: open. Default unset. */
+  /** Bearer token of the Registration API; an empty one is refused. Default unset: Registration is open. */
   readonly registrationToken?: string | undefined;
-  /** Bearer token for Discovery calls. Unset: open. Default unset. */
+  /** Bearer token of the Discovery API; an empty one is refused. Default unset: Discovery is open. */
   readonly discoveryToken?: string | undefined;
   /** Lease TTL granted when Register asks for none, in ms. Default 10000. */
   readonly defaultLeaseTtlMs?: number;
-  /** Shortest lease TTL granted (shorter requests are raised to it), in ms. Default 1000. */
+  /** Shortest lease TTL granted, in ms; shorter requests are raised to it. Default 1000. */
   readonly minLeaseTtlMs?: number;
-  /** Longest lease TTL granted, in ms; also how long expiry pauses after a store outage. Default 60000. */
+  /** Longest lease TTL granted, in ms; also how long lease expiry pauses after a store outage. Default
+   * 60000. */
   readonly maxLeaseTtlMs?: number;
-  /** PEM certificate chain file; with `tlsKeyFile`, the server speaks TLS. Default unset (plaintext). */
+  /** PEM certificate chain file; with --tls-key, the gRPC port speaks TLS. Default unset: plaintext. */
   readonly tlsCertFile?: string | undefined;
-  /** PEM private key file. Default unset. */
+  /** PEM private key file of that certificate. Default unset. */
   readonly tlsKeyFile?: string | undefined;
-  /** PEM CA bundle file: when set, clients must present a certificate it signed (mTLS). Default unset. */
+  /** PEM CA bundle file: clients must present a certificate it signed (mTLS). Default unset: no client
+   * certificates. */
   readonly tlsClientCaFile?: string | undefined;
-  /** Endpoints one service may have (RESOURCE_EXHAUSTED past it). Default 10000. */
+  /** Endpoints one service may have; Register answers RESOURCE_EXHAUSTED past it. Default 10000. */
   readonly maxEndpointsPerService?: number;
-  /** Services one Discovery stream may subscribe to. Default 1000. */
+  /** Services one Discovery stream (one client process) may subscribe to. Default 1000. */
   readonly maxSubscriptionsPerStream?: number;
-  /** Discovery streams one replica holds at most. Default 100000. */
+  /** Discovery streams one replica holds; more are refused with RESOURCE_EXHAUSTED. Default 100000. */
   readonly maxWatchStreams?: number;
-  /** Discovery streams one client connection may hold (an SDK process needs one), so one client
-   * cannot take every slot. Default 16. */
+  /** Discovery streams one client connection may hold (an SDK process needs one). Default 16. */
   readonly maxWatchStreamsPerConnection?: number;
   /** Discovery streams one client address (IP) may hold over all its connections. Default 1024. */
   readonly maxWatchStreamsPerPeer?: number;
@@ -60,15 +64,16 @@ export interface ControlPlaneOptions {
   readonly helloTimeoutMs?: number;
   /** grpc.health.v1 Watch streams one replica holds at most (Check is not limited). Default 1024. */
   readonly maxHealthWatchStreams?: number;
-  /** ... and one client address (IP) may hold. Default 16. */
+  /** grpc.health.v1 Watch streams one client address (IP) may hold. Default 16. */
   readonly maxHealthWatchStreamsPerPeer?: number;
   /** AwaitPropagation calls one replica serves at once. Default 256. */
   readonly maxPropagationWaits?: number;
-  /** Largest request message accepted, in bytes. Default 4194304 (4 MiB). */
+  /** Largest request message accepted, in bytes. Default 4194304. */
   readonly maxMessageBytes?: number;
-  /** Name of this replica (in ListSubscribers). Default "<hostname>-<pid>-<random>". */
+  /** Name of this replica, shown in ListSubscribers (1..128 of [A-Za-z0-9._:-]). Default
+   * hostname-pid-random. */
   readonly replicaId?: string;
-  /** Log level of the default logger. Default "info". */
+  /** Log level: fatal, error, warn, info, debug, trace or silent. Default "info". */
   readonly logLevel?: LogLevel;
   /** Logger; every component logs through a child of it. Default: pino JSON to stdout. */
   readonly logger?: Logger;
@@ -77,9 +82,8 @@ export interface ControlPlaneOptions {
   readonly registry?: Registry;
   /** Time source for leases. Default `systemClock`. */
   readonly clock?: Clock;
-  /** How long the lease of an endpoint removed by Admin.RemoveEndpoint stays revoked, in ms: its
-   * instance's keep-alives are answered REVOKED, so the SDK does not register it again (a new
-   * Register of the same address is still accepted). Default 3600000. */
+  /** How long the lease of an endpoint removed by Admin.RemoveEndpoint stays revoked, in ms. Default
+   * 3600000. */
   readonly revokeRemovedForMs?: number;
   /** Time between lease-expiry sweeps, in ms. Default min(minLeaseTtlMs / 4, 500). */
   readonly reaperIntervalMs?: number;
@@ -95,18 +99,18 @@ export interface ControlPlaneOptions {
   readonly epochCheckIntervalMs?: number;
   /** How often AwaitPropagation reads the subscriber tables, in ms. Default 50. */
   readonly propagationPollIntervalMs?: number;
-  /** How long stop() lets calls finish before it cancels them, in ms. Default 5000. */
+  /** How long a stop lets calls in flight finish before it cancels them, in ms. Default 5000. */
   readonly shutdownGraceMs?: number;
 }
 
+type Secret = "adminToken" | "registrationToken" | "discoveryToken";
+
 type Defaulted = Omit<
   Required<ControlPlaneOptions>,
+  | Secret
   | "redisUrl"
   | "store"
   | "closeStore"
-  | "adminToken"
-  | "registrationToken"
-  | "discoveryToken"
   | "tlsCertFile"
   | "tlsKeyFile"
   | "tlsClientCaFile"
@@ -115,14 +119,14 @@ type Defaulted = Omit<
   | "metricsListenAddress"
 >;
 
+/** Options with every default applied. The tokens are not kept: only `authenticator`, which
+ * holds their digests, so the options of a running control plane reveal no secret. */
 export interface ResolvedControlPlaneOptions extends Defaulted {
   readonly metricsListenAddress: string | undefined;
   readonly redisUrl: string | undefined;
   readonly store: Store | undefined;
   readonly closeStore: boolean;
-  readonly adminToken: string | undefined;
-  readonly registrationToken: string | undefined;
-  readonly discoveryToken: string | undefined;
+  readonly authenticator: Authenticator;
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   readonly tlsClientCaFile: string | undefined;
@@ -130,189 +134,60 @@ export interface ResolvedControlPlaneOptions extends Defaulted {
   readonly registry: Registry | undefined;
 }
 
-function int(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new ConfigError(field, `must be a whole number between ${min} and ${max} (got ${String(v)})`);
-  }
-  return v;
-}
-
 /** Splits "host:port" ("[v6]:port" for IPv6); port 0..65535. */
 export function parseHostPort(field: string, value: string): { host: string; port: number } {
-  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(value);
-  const port = Number(m?.[2]);
-  if (!m?.[1] || port > 65535)
-    throw new ConfigError(field, `must be "host:port" (got ${JSON.stringify(value)})`);
-  return { host: m[1], port };
-}
-
-function optionalText(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function metricsAddress(value: string | undefined): string | undefined {
-  const v = value ?? "127.0.0.1:7401";
-  if (v === "" || v.toLowerCase() === "off") return undefined;
-  parseHostPort("metricsListenAddress", v);
-  return v;
-}
-
-function defaultReplicaId(): string {
-  return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-}
-
-function tls(
-  o: ControlPlaneOptions,
-): Pick<ResolvedControlPlaneOptions, "tlsCertFile" | "tlsKeyFile" | "tlsClientCaFile"> {
-  const cert = optionalText(o.tlsCertFile);
-  const key = optionalText(o.tlsKeyFile);
-  const ca = optionalText(o.tlsClientCaFile);
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new ConfigError(cert ? "tlsKeyFile" : "tlsCertFile", "TLS needs both a certificate and a key file");
+  const split = splitHostPort(value);
+  if (!split) {
+    throw new ConfigError(field, `must be "host:port" (got ${JSON.stringify(value)})`, { option: field });
   }
-  if (ca && !cert) throw new ConfigError("tlsClientCaFile", "mTLS needs tlsCertFile and tlsKeyFile as well");
-  return { tlsCertFile: cert, tlsKeyFile: key, tlsClientCaFile: ca };
+  return split;
 }
 
-function leases(
-  o: ControlPlaneOptions,
-): Pick<Defaulted, "minLeaseTtlMs" | "maxLeaseTtlMs" | "defaultLeaseTtlMs"> {
-  const minLeaseTtlMs = int("minLeaseTtlMs", o.minLeaseTtlMs, 1000, 10, 86_400_000);
-  const maxLeaseTtlMs = int("maxLeaseTtlMs", o.maxLeaseTtlMs, 60_000, minLeaseTtlMs, 86_400_000);
-  const fallback = Math.min(maxLeaseTtlMs, Math.max(minLeaseTtlMs, 10_000));
-  const defaultLeaseTtlMs = int(
-    "defaultLeaseTtlMs",
-    o.defaultLeaseTtlMs,
-    fallback,
-    minLeaseTtlMs,
-    maxLeaseTtlMs,
-  );
-  return { minLeaseTtlMs, maxLeaseTtlMs, defaultLeaseTtlMs };
+/** Every option of the table, given or defaulted, then checked, in table order. */
+function tableOptions(o: ControlPlaneOptions): Record<string, unknown> {
+  const given = o as Readonly<Record<string, unknown>>;
+  const values: Record<string, unknown> = {};
+  for (const spec of OPTION_TABLE) {
+    const d = spec.default;
+    const value = given[spec.name] ?? (typeof d === "function" ? d(values) : d);
+    const checked = spec.check(value, values);
+    if (!checked.ok) throw new ConfigError(spec.name, checked.reason, { option: spec.name });
+    values[spec.name] = checked.value;
+  }
+  return values;
 }
 
-type Limits = Pick<
-  Defaulted,
-  | "maxEndpointsPerService"
-  | "maxSubscriptionsPerStream"
-  | "maxWatchStreams"
-  | "maxWatchStreamsPerConnection"
-  | "maxWatchStreamsPerPeer"
-  | "helloTimeoutMs"
-  | "maxHealthWatchStreams"
-  | "maxHealthWatchStreamsPerPeer"
-  | "maxPropagationWaits"
-  | "maxMessageBytes"
+function checkTls(v: Readonly<Record<string, unknown>>): void {
+  const cert = v.tlsCertFile;
+  if ((cert === undefined) !== (v.tlsKeyFile === undefined)) {
+    const option = cert ? "tlsKeyFile" : "tlsCertFile";
+    throw new ConfigError(option, "TLS needs both a certificate and a key file", { option });
+  }
+  if (v.tlsClientCaFile && !cert) {
+    const option = "tlsClientCaFile";
+    throw new ConfigError(option, "mTLS needs tlsCertFile and tlsKeyFile as well", { option });
+  }
+}
+
+type FromTable = Omit<
+  ResolvedControlPlaneOptions,
+  "store" | "closeStore" | "authenticator" | "logger" | "registry" | "clock"
 >;
-
-function limits(o: ControlPlaneOptions): Limits {
-  return {
-    maxEndpointsPerService: int("maxEndpointsPerService", o.maxEndpointsPerService, 10_000, 1, 1_000_000),
-    maxSubscriptionsPerStream: int(
-      "maxSubscriptionsPerStream",
-      o.maxSubscriptionsPerStream,
-      1000,
-      1,
-      100_000,
-    ),
-    maxWatchStreams: int("maxWatchStreams", o.maxWatchStreams, 100_000, 1, 10_000_000),
-    maxWatchStreamsPerConnection: int(
-      "maxWatchStreamsPerConnection",
-      o.maxWatchStreamsPerConnection,
-      16,
-      1,
-      10_000_000,
-    ),
-    maxWatchStreamsPerPeer: int("maxWatchStreamsPerPeer", o.maxWatchStreamsPerPeer, 1024, 1, 10_000_000),
-    helloTimeoutMs: int("helloTimeoutMs", o.helloTimeoutMs, 10_000, 10, 600_000),
-    maxHealthWatchStreams: int("maxHealthWatchStreams", o.maxHealthWatchStreams, 1024, 1, 10_000_000),
-    maxHealthWatchStreamsPerPeer: int(
-      "maxHealthWatchStreamsPerPeer",
-      o.maxHealthWatchStreamsPerPeer,
-      16,
-      1,
-      10_000_000,
-    ),
-    maxPropagationWaits: int("maxPropagationWaits", o.maxPropagationWaits, 256, 1, 100_000),
-    maxMessageBytes: int("maxMessageBytes", o.maxMessageBytes, 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-  };
-}
-
-type Tuning = Pick<
-  Defaulted,
-  | "revokeRemovedForMs"
-  | "reaperIntervalMs"
-  | "reaperBatchSize"
-  | "historyLimit"
-  | "subscriberTableTtlMs"
-  | "subscriberPublishIntervalMs"
-  | "epochCheckIntervalMs"
-  | "propagationPollIntervalMs"
-  | "shutdownGraceMs"
->;
-
-function tuning(o: ControlPlaneOptions, minLeaseTtlMs: number): Tuning {
-  const reaperDefault = Math.max(5, Math.min(Math.floor(minLeaseTtlMs / 4), 500));
-  return {
-    revokeRemovedForMs: int("revokeRemovedForMs", o.revokeRemovedForMs, 3_600_000, 0, 30 * 86_400_000),
-    reaperIntervalMs: int("reaperIntervalMs", o.reaperIntervalMs, reaperDefault, 5, 3_600_000),
-    reaperBatchSize: int("reaperBatchSize", o.reaperBatchSize, 500, 1, 100_000),
-    historyLimit: int("historyLimit", o.historyLimit, 1000, 1, 1_000_000),
-    subscriberTableTtlMs: int("subscriberTableTtlMs", o.subscriberTableTtlMs, 15_000, 300, 3_600_000),
-    subscriberPublishIntervalMs: int(
-      "subscriberPublishIntervalMs",
-      o.subscriberPublishIntervalMs,
-      250,
-      0,
-      60_000,
-    ),
-    epochCheckIntervalMs: int("epochCheckIntervalMs", o.epochCheckIntervalMs, 5000, 10, 3_600_000),
-    propagationPollIntervalMs: int("propagationPollIntervalMs", o.propagationPollIntervalMs, 50, 5, 10_000),
-    shutdownGraceMs: int("shutdownGraceMs", o.shutdownGraceMs, 5000, 0, 600_000),
-  };
-}
-
-function text(field: string, value: string, re: RegExp, rule: string): string {
-  if (!re.test(value)) throw new ConfigError(field, rule);
-  return value;
-}
 
 /** Applies every default and checks every value; throws ConfigError naming the option. */
 export function resolveControlPlaneOptions(o: ControlPlaneOptions = {}): ResolvedControlPlaneOptions {
-  const listenAddress = o.listenAddress ?? "127.0.0.1:7400";
-  parseHostPort("listenAddress", listenAddress);
-  const lease = leases(o);
-  const logLevel = o.logLevel ?? "info";
-  if (!LOG_LEVELS.includes(logLevel))
-    throw new ConfigError("logLevel", `must be one of ${LOG_LEVELS.join(", ")}`);
-  const redisUrl = optionalText(o.redisUrl);
-  if (redisUrl) text("redisUrl", redisUrl, /^rediss?:\/\//, "must start with redis:// or rediss://");
+  const { adminToken, registrationToken, discoveryToken, ...values } = tableOptions(o);
+  checkTls(values);
+  const authenticator = new Authenticator({
+    admin: adminToken as string | undefined,
+    registration: registrationToken as string | undefined,
+    discovery: discoveryToken as string | undefined,
+  });
   return {
-    listenAddress,
-    metricsListenAddress: metricsAddress(o.metricsListenAddress),
-    redisUrl,
-    redisKeyPrefix: text(
-      "redisKeyPrefix",
-      o.redisKeyPrefix ?? "switchboard",
-      /^[A-Za-z0-9._:-]{1,64}$/,
-      "must be 1..64 characters of [A-Za-z0-9._:-]",
-    ),
+    ...(values as unknown as FromTable),
     store: o.store,
     closeStore: o.closeStore ?? o.store === undefined,
-    adminToken: optionalText(o.adminToken),
-    registrationToken: optionalText(o.registrationToken),
-    discoveryToken: optionalText(o.discoveryToken),
-    ...lease,
-    ...tls(o),
-    ...limits(o),
-    ...tuning(o, lease.minLeaseTtlMs),
-    replicaId: text(
-      "replicaId",
-      o.replicaId ?? defaultReplicaId(),
-      /^[A-Za-z0-9._:-]{1,128}$/,
-      "must be 1..128 characters of [A-Za-z0-9._:-]",
-    ),
-    logLevel,
+    authenticator,
     logger: o.logger,
     registry: o.registry,
     clock: o.clock ?? systemClock,

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { Authenticator } from "./auth.js";
+import { tokenVariable } from "./auth.js";
 import {
   type ControlPlaneOptions,
   parseHostPort,
@@ -76,8 +76,7 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
   const onStoreError = (operation: string, error: unknown): void =>
     logger.debug({ component: "hub", operation, err: error }, "store operation failed; will retry");
   const hub = new DiscoveryHub({ ...o, store, logger, metrics, onStoreError });
-  const tokens = { admin: o.adminToken, registration: o.registrationToken, discovery: o.discoveryToken };
-  const ctx = { auth: new Authenticator(tokens), metrics, logger };
+  const ctx = { auth: o.authenticator, metrics, logger };
   const { clock } = o;
   const watchStreams = new WatchStreams(ctx, {
     hub,
@@ -173,7 +172,11 @@ class ControlPlaneReplica implements ControlPlane {
         "REDIS_URL is not set: using the embedded in-memory store (one replica only; nothing survives a restart)",
       );
     }
-    this.logger.info({ component: "store", store: this.store.kind }, "waiting for the store to be ready");
+    this.warnOpenScopes();
+    // Only a Redis store can keep start-up waiting (the in-memory one is ready at once).
+    if (this.store.kind === "redis") {
+      this.logger.info({ component: "store", store: this.store.kind }, "waiting for the store to be ready");
+    }
     await this.store.ready();
     this.unwatchStore = this.store.onAvailabilityChange((up) => this.storeAvailability(up));
     this.parts.metrics.storeAvailable.set(1);
@@ -205,6 +208,18 @@ class ControlPlaneReplica implements ControlPlane {
       leasesExpired: reaper.expired,
       sessions: hub.sessionStats(),
     };
+  }
+
+  /** One warning per API a caller can use without a token (Discovery is often left open on
+   * purpose, so it is not warned about). */
+  private warnOpenScopes(): void {
+    for (const scope of ["admin", "registration"] as const) {
+      if (this.options.authenticator.requires(scope)) continue;
+      this.logger.warn(
+        { component: "auth", scope },
+        `${scope} calls need no token: anyone who reaches this port can make them (set ${tokenVariable(scope)} to require one)`,
+      );
+    }
   }
 
   private storeAvailability(up: boolean): void {

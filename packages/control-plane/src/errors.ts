@@ -19,14 +19,23 @@ export function isControlPlaneError(error: unknown): error is ControlPlaneError 
   return error instanceof ControlPlaneError;
 }
 
-/** A bad configuration value; `field` names the option (or the flag / environment variable). */
+/**
+ * A bad configuration value. `field` names where the value came from as the user wrote it (an
+ * option, a flag, an environment variable or "--flag (VARIABLE)"), `reason` says what is wrong,
+ * and `option` is the `ControlPlaneOptions` key it sets, when there is one. The message is
+ * "<field>: <reason>".
+ */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   readonly field: string;
+  readonly reason: string;
+  readonly option: string | undefined;
 
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+  constructor(field: string, reason: string, options?: { readonly option?: string | undefined }) {
+    super(`${field}: ${reason}`);
     this.field = field;
+    this.reason = reason;
+    this.option = options?.option;
   }
 }
 

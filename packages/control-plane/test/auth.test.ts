@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
+import { inspect } from "node:util";
 import { Metadata, status } from "@grpc/grpc-js";
 import { pino } from "pino";
 import { REDACT_PATHS } from "../src/logger.js";
@@ -97,11 +98,53 @@ describe("bearer-token auth", () => {
     assert.equal(r.status, 1);
   });
 
+  it("keeps no token readable in the public options of a running control plane", () => {
+    const shown = [
+      inspect(cp.plane.options, { depth: 10, showHidden: true }),
+      JSON.stringify(cp.plane.options, (_key, value) => (typeof value === "bigint" ? String(value) : value)),
+    ];
+    for (const text of shown)
+      for (const token of Object.values(TOKENS))
+        assert.ok(!text.includes(token), `${token} readable: ${text}`);
+    const named = cp.plane.options as unknown as Record<string, unknown>;
+    for (const key of Object.keys(TOKENS)) assert.equal(named[key], undefined, key);
+    assert.ok(cp.plane.options.authenticator.requires("admin"));
+  });
+
+  it("does not warn that Admin or Registration is open when both have tokens", () => {
+    assert.ok(!logs.includes("calls need no token"), logs);
+  });
+
   it("never logs tokens even when a caller puts them in a logged object", () => {
     cp.plane.logger.info(
       { authorization: `Bearer ${TOKENS.adminToken}`, metadata: { authorization: TOKENS.adminToken } },
       "probe",
     );
     assert.ok(!logs.includes(TOKENS.adminToken));
+  });
+});
+
+describe("a control plane without tokens", () => {
+  it("warns once at start that Admin and Registration are open, and leaves them open", async () => {
+    const lines: Array<{ msg: string; scope?: string; level: number }> = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const cp = await startPlane({ logger: pino({ level: "info" }, sink) });
+    try {
+      const warned = lines.filter((l) => l.msg.includes("calls need no token"));
+      assert.deepEqual(warned.map((l) => [l.scope, l.level]).sort(), [
+        ["admin", 40],
+        ["registration", 40],
+      ]);
+      assert.ok(warned.some((l) => l.msg.includes("SWITCHBOARD_ADMIN_TOKEN")));
+      const listed = await call(cp.admin.listServices.bind(cp.admin), {});
+      assert.deepEqual(listed.services, []);
+    } finally {
+      await cp.close();
+    }
   });
 });

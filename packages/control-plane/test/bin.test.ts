@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import { HealthClient } from "../src/gen/grpc/health/v1/health.js";
 import { DiscoveryClient } from "../src/gen/switchboard/v1/discovery.js";
-import { runBin, startBin } from "./helpers/bin.js";
+import { BIN, runBin, startBin } from "./helpers/bin.js";
 import { call } from "./helpers/control-plane.js";
 import { WatchClient } from "./helpers/watch.js";
 
@@ -14,6 +21,10 @@ describe("the switchboard-control-plane bin", () => {
     const discovery = new DiscoveryClient(bin.address, credentials.createInsecure());
     try {
       assert.ok(bin.lines.some((l) => l.includes("embedded in-memory store")));
+      // That line means an unreachable Redis; the in-memory store is ready at once.
+      assert.ok(!bin.lines.some((l) => l.includes("waiting for the store to be ready")));
+      const open = bin.lines.filter((l) => l.includes("calls need no token"));
+      assert.equal(open.length, 2, "one warning each for Admin and Registration");
       assert.equal((await call(health.check.bind(health), { service: "" })).status, 1);
       const w = new WatchClient(discovery);
       w.hello("bin-client");
@@ -41,5 +52,156 @@ describe("the switchboard-control-plane bin", () => {
     const help = await runBin(["--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: switchboard-control-plane/);
+  });
+
+  it("exits 2 naming the variable, flag or file when a token is set but empty", async () => {
+    const env = await runBin(["--listen", "127.0.0.1:0"], { SWITCHBOARD_ADMIN_TOKEN: "" });
+    assert.equal(env.code, 2);
+    assert.match(env.stderr, /SWITCHBOARD_ADMIN_TOKEN: is set but empty/);
+    const flag = await runBin(["--registration-token-file="]);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /--registration-token-file: is empty/);
+    const dir = mkdtempSync(join(tmpdir(), "sb-bin-"));
+    try {
+      const blank = join(dir, "token");
+      writeFileSync(blank, "  \n");
+      const file = await runBin([], { SWITCHBOARD_REGISTRATION_TOKEN_FILE: blank });
+      assert.equal(file.code, 2);
+      assert.ok(
+        file.stderr.includes(`SWITCHBOARD_REGISTRATION_TOKEN_FILE: "${blank}" holds no token`),
+        file.stderr,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Spawns the bin with stdout into a FIFO whose reader reads one line, then goes away. */
+async function binWritingToAbandonedFifo(args: readonly string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "sb-fifo-"));
+  const fifo = join(dir, "out");
+  const made = spawn("mkfifo", [fifo]);
+  assert.equal((await once(made, "exit"))[0], 0);
+  // The reader: opens the FIFO, reads until the control plane says it listens, then exits.
+  const reader = spawn(process.execPath, [
+    "-e",
+    `const rl = require("node:readline").createInterface({ input: require("node:fs").createReadStream(${JSON.stringify(fifo)}) });
+     rl.on("line", (l) => { if (l.includes("control plane listening")) { process.stdout.write(l + "\\n"); process.exit(0); } });`,
+  ]);
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH },
+    stdio: ["ignore", openSync(fifo, "w"), "pipe"],
+  });
+  let stderr = "";
+  proc.stderr?.on("data", (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const [line] = (await once(createInterface({ input: reader.stdout }), "line")) as [string];
+  await once(reader, "exit");
+  const exited = once(proc, "exit") as Promise<[number | null, string | null]>;
+  return {
+    proc,
+    listening: JSON.parse(line) as { port: number },
+    exited,
+    stderr: () => stderr,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A TCP server that accepts connections and never answers: a Redis that hangs. */
+async function silentServer(): Promise<{ server: Server; port: number; close(): void }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => undefined);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as { port: number }).port;
+  return {
+    server,
+    port,
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+describe("stopping the bin", () => {
+  it("stops on SIGTERM within its grace period when nobody reads its log output any more", async () => {
+    const bin = await binWritingToAbandonedFifo(["--listen", "127.0.0.1:0", "--metrics-listen", "off"]);
+    const killer = setTimeout(() => bin.proc.kill("SIGKILL"), 20_000);
+    try {
+      // Log lines now fail with EPIPE: pino's own destination retried them forever, blocking the process.
+      const health = new HealthClient(`127.0.0.1:${bin.listening.port}`, credentials.createInsecure());
+      assert.equal((await call(health.check.bind(health), { service: "" })).status, 1);
+      health.close();
+      const started = Date.now();
+      bin.proc.kill("SIGTERM");
+      const [code] = await bin.exited;
+      assert.equal(code, 0);
+      assert.ok(Date.now() - started < 5000, `stopped after ${Date.now() - started} ms`);
+      assert.match(bin.stderr(), /log output failed/);
+    } finally {
+      clearTimeout(killer);
+      bin.cleanup();
+    }
+  });
+
+  it("stops on SIGTERM within the grace period plus a second while its Redis hangs", async () => {
+    const redis = await silentServer();
+    const proc = spawn(
+      process.execPath,
+      [BIN, "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--shutdown-grace-ms", "300"],
+      {
+        env: { PATH: process.env.PATH, REDIS_URL: `redis://127.0.0.1:${redis.port}` },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const killer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+    try {
+      const lines = createInterface({ input: proc.stdout });
+      for await (const line of lines) if (line.includes("waiting for the store to be ready")) break;
+      const exited = once(proc, "exit") as Promise<[number | null]>;
+      const started = Date.now();
+      proc.kill("SIGTERM");
+      const [code] = await exited;
+      const took = Date.now() - started;
+      assert.equal(code, 0);
+      assert.ok(took < 300 + 1000, `exited after ${took} ms`);
+    } finally {
+      clearTimeout(killer);
+      redis.close();
+    }
+  });
+
+  it("exits at once, with 128 + the signal, on a second signal while stopping", async () => {
+    const redis = await silentServer();
+    const proc = spawn(
+      process.execPath,
+      [BIN, "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--shutdown-grace-ms", "60000"],
+      {
+        env: { PATH: process.env.PATH, REDIS_URL: `redis://127.0.0.1:${redis.port}` },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const killer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+    try {
+      const lines = createInterface({ input: proc.stdout });
+      for await (const line of lines) if (line.includes("waiting for the store to be ready")) break;
+      const exited = once(proc, "exit") as Promise<[number | null]>;
+      proc.kill("SIGINT");
+      for await (const line of lines) if (line.includes('"msg":"stopping"')) break;
+      const started = Date.now();
+      proc.kill("SIGTERM");
+      const [code] = await exited;
+      assert.equal(code, 143);
+      assert.ok(Date.now() - started < 2000, `exited after ${Date.now() - started} ms`);
+    } finally {
+      clearTimeout(killer);
+      redis.close();
+    }
   });
 });

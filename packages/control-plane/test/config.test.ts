@@ -3,17 +3,34 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { isConfigError } from "../src/errors.js";
+import { Metadata } from "@grpc/grpc-js";
+import { type ConfigError, isConfigError } from "../src/errors.js";
 import { parseCommandLine, resolveControlPlaneOptions } from "../src/index.js";
 
-function configError(fn: () => unknown): string {
+function thrown(fn: () => unknown): ConfigError {
   try {
     fn();
   } catch (e) {
     assert.ok(isConfigError(e), `expected a ConfigError, got ${String(e)}`);
-    return e.message;
+    return e;
   }
   throw new Error("expected a ConfigError");
+}
+
+function configError(fn: () => unknown): string {
+  return thrown(fn).message;
+}
+
+function bearer(token: string): Metadata {
+  const m = new Metadata();
+  m.set("authorization", `Bearer ${token}`);
+  return m;
+}
+
+function tokenDir(files: Record<string, string>): (name: string) => string {
+  const dir = mkdtempSync(join(tmpdir(), "sb-cli-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return (name) => join(dir, name);
 }
 
 describe("configuration", () => {
@@ -56,8 +73,10 @@ describe("configuration", () => {
     assert.equal(o.metricsListenAddress, undefined);
     assert.equal(o.redisUrl, "redis://127.0.0.1:6390");
     assert.equal(o.defaultLeaseTtlMs, 3000);
-    assert.equal(o.adminToken, "adm");
-    assert.equal(o.registrationToken, "reg-from-file");
+    assert.doesNotThrow(() => o.authenticator.check("admin", bearer("adm")));
+    assert.throws(() => o.authenticator.check("admin", bearer("reg-from-file")));
+    assert.doesNotThrow(() => o.authenticator.check("registration", bearer("reg-from-file")));
+    assert.equal(o.authenticator.requires("discovery"), false);
   });
 
   it("rejects bad values naming the flag or variable", () => {
@@ -115,5 +134,76 @@ describe("configuration", () => {
       "SWITCHBOARD_ADMIN_TOKEN",
     ])
       assert.ok(cmd.text.includes(s), s);
+  });
+
+  it('takes --flag=value, skips the "--" pnpm passes through, and refuses stray words and missing values', () => {
+    const cmd = parseCommandLine(["--", "--listen=127.0.0.1:0", "--log-level", "debug"], {});
+    assert.ok(cmd.kind === "run");
+    assert.equal(cmd.options.listenAddress, "127.0.0.1:0");
+    assert.equal(cmd.options.logLevel, "debug");
+    assert.match(
+      configError(() => parseCommandLine(["stray"], {})),
+      /^stray: unexpected argument/,
+    );
+    assert.match(
+      configError(() => parseCommandLine(["--listen"], {})),
+      /^--listen: needs a value/,
+    );
+  });
+
+  it("raises structured errors: where the value came from, the option it sets, and why", () => {
+    const fromFlag = thrown(() => parseCommandLine(["--listen", "nope"], {}));
+    assert.equal(fromFlag.field, "--listen (SWITCHBOARD_LISTEN)");
+    assert.equal(fromFlag.option, "listenAddress");
+    assert.equal(fromFlag.reason, 'must be "host:port" (got "nope")');
+    const fromEnv = thrown(() => parseCommandLine([], { SWITCHBOARD_LEASE_TTL_MS: "soon" }));
+    assert.equal(fromEnv.field, "SWITCHBOARD_LEASE_TTL_MS");
+    assert.match(fromEnv.reason, /^must be a whole number/);
+    const inCode = thrown(() => resolveControlPlaneOptions({ historyLimit: -1 }));
+    assert.deepEqual([inCode.field, inCode.option], ["historyLimit", "historyLimit"]);
+  });
+
+  it("keeps an API open when its token is not set at all", () => {
+    const cmd = parseCommandLine([], {});
+    assert.ok(cmd.kind === "run");
+    const o = resolveControlPlaneOptions(cmd.options);
+    for (const scope of ["admin", "registration", "discovery"] as const)
+      assert.equal(o.authenticator.requires(scope), false, scope);
+  });
+
+  it("refuses a token variable that is set but empty, naming the variable", () => {
+    for (const variable of ["SWITCHBOARD_ADMIN_TOKEN", "SWITCHBOARD_REGISTRATION_TOKEN"]) {
+      for (const value of ["", "  \n"]) {
+        const e = thrown(() => parseCommandLine([], { [variable]: value }));
+        assert.equal(e.field, variable);
+        assert.match(e.reason, /empty/);
+      }
+    }
+  });
+
+  it("refuses a token file flag given as empty, or a token file holding only whitespace, naming both", () => {
+    const file = tokenDir({ blank: " \n\t\n" });
+    assert.match(
+      configError(() => parseCommandLine(["--admin-token-file", ""], {})),
+      /^--admin-token-file: is empty/,
+    );
+    assert.match(
+      configError(() => parseCommandLine(["--admin-token-file=", "--listen", "127.0.0.1:0"], {})),
+      /^--admin-token-file: is empty/,
+    );
+    const blank = thrown(() => parseCommandLine(["--registration-token-file", file("blank")], {}));
+    assert.equal(blank.field, "--registration-token-file");
+    assert.ok(blank.reason.includes(file("blank")), blank.reason);
+    assert.match(blank.reason, /holds no token/);
+    const viaEnv = thrown(() => parseCommandLine([], { SWITCHBOARD_ADMIN_TOKEN_FILE: file("blank") }));
+    assert.equal(viaEnv.field, "SWITCHBOARD_ADMIN_TOKEN_FILE");
+  });
+
+  it("refuses an empty token given in code instead of leaving the API open", () => {
+    for (const option of ["adminToken", "registrationToken", "discoveryToken"] as const) {
+      const e = thrown(() => resolveControlPlaneOptions({ [option]: " " }));
+      assert.equal(e.option, option);
+      assert.match(e.reason, /is empty/);
+    }
   });
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { pino } from "pino";
 import {
   type KeepAliveRequest,
   type KeepAliveResponse,
@@ -23,8 +25,16 @@ describe("Registration", () => {
   const registerError = (overrides = {}) =>
     callError(cp.registration.register.bind(cp.registration), registerRequest(overrides));
 
+  const logged: Array<Record<string, unknown>> = [];
   before(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logged.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
     cp = await startPlane({
+      logger: pino({ level: "info" }, sink),
       minLeaseTtlMs: 1000,
       maxLeaseTtlMs: 30_000,
       defaultLeaseTtlMs: 5000,
@@ -154,6 +164,8 @@ describe("Registration", () => {
     assert.equal(d.found, true);
     assert.equal(d.version, r.version + 1);
     assert.equal((await cp.plane.store.getService("dereg")).endpoints.length, 0);
+    const line = logged.find((l) => l.msg === "endpoint deregistered");
+    assert.deepEqual([line?.service, line?.endpoint], ["dereg", "10.0.0.1:1"], "the log line names both");
     const again = await call(cp.registration.deregister.bind(cp.registration), { leaseId: r.leaseId });
     assert.equal(again.found, false);
     const e = await callError(cp.registration.deregister.bind(cp.registration), { leaseId: "" });

@@ -174,7 +174,13 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
     it("deregisters an endpoint, after which its lease is unknown", async () => {
       const { store } = await open();
       const leaseId = await registerOrFail(store, registration());
-      assert.deepEqual(await store.deregister(leaseId), { status: "ok", version: 2, changed: true });
+      assert.deepEqual(await store.deregister(leaseId), {
+        status: "ok",
+        version: 2,
+        changed: true,
+        service: "user-service",
+        endpointId: "10.0.0.1:50051",
+      });
       assert.deepEqual(await store.changesSince("user-service", 1), [
         {
           kind: "endpoint_removed",
@@ -308,11 +314,15 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
         status: "ok",
         version: 2,
         changed: true,
+        service: "user-service",
+        endpointId: "10.0.0.1:50051",
       });
       assert.deepEqual(await store.deregister(leaseId, { requestId: "req-3" }), {
         status: "ok",
         version: 2,
         changed: true,
+        service: "user-service",
+        endpointId: "10.0.0.1:50051",
       });
       assert.equal((await store.getService("billing")).version, 1);
       assert.equal((await store.getService("user-service")).version, 2);

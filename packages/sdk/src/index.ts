@@ -37,6 +37,9 @@ export { isMeshError, MeshError } from "./errors.js";
 // Policy model (shared with the control plane). `Policy` is the wire message (type and codec:
 // `Policy.fromPartial({...})` builds one for Admin.SetPolicy).
 export { Policy } from "./gen/switchboard/v1/policy.js";
+// Logging that cannot block the process (the default loggers of both packages use it).
+export type { LogDestination, LogDestinationOptions } from "./log-destination.js";
+export { guardedLogDestination } from "./log-destination.js";
 export type {
   LbAlgorithmName,
   MethodPolicyView,

@@ -69,7 +69,10 @@ export function registrationHandlers(ctx: RpcContext, deps: RegistrationDeps): R
     const leaseId = expect(checkLeaseId(req.leaseId));
     const result = await deps.store.deregister(leaseId, requestOptions(req));
     if (result.status === "not_found") return { found: false, version: 0 };
-    log.info({ version: result.version }, "endpoint deregistered");
+    log.info(
+      { service: result.service, endpoint: result.endpointId, version: result.version },
+      "endpoint deregistered",
+    );
     return { found: true, version: result.version };
   };
 

@@ -29,6 +29,7 @@ import { TtlMap } from "./ttl-map.js";
 import type {
   Change,
   ChangeNotice,
+  DeregisterResult,
   EndpointRecord,
   ExpiredLease,
   Health,
@@ -137,14 +138,14 @@ export class MemoryStore implements Store {
     return results;
   }
 
-  async deregister(leaseId: string, options?: MutationOptions): Promise<MutationResult> {
+  async deregister(leaseId: string, options?: MutationOptions): Promise<DeregisterResult> {
     this.checkOpen();
     return this.once("deregister", options, () => {
       const lease = this.leases.get(leaseId);
       if (lease === undefined) return { status: "not_found" };
       const { entry, record } = this.leaseTarget(lease);
       const version = this.removeRecord(entry, record, "DEREGISTERED", this.options.clock.now());
-      return { status: "ok", version, changed: true };
+      return { status: "ok", version, changed: true, service: record.service, endpointId: record.id };
     });
   }
 

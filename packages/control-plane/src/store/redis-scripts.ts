@@ -13,6 +13,7 @@ import { NamedReply } from "./reply.js";
 import { type MutationReply, SCRIPTS, type ScriptName, type ScriptReply } from "./script-table.js";
 import type {
   Change,
+  DeregisterResult,
   EndpointRecord,
   ExpiredLease,
   Health,
@@ -100,8 +101,9 @@ export class StoreScripts {
     return (await this.mutate("renewMany", nowMs, "", args)).results;
   }
 
-  async deregister(leaseId: string, requestId: string) {
-    return withoutEpoch(await this.mutate("deregister", undefined, requestId, [leaseId]));
+  async deregister(leaseId: string, requestId: string): Promise<DeregisterResult> {
+    const { epoch: _epoch, ...result } = await this.mutate("deregister", undefined, requestId, [leaseId]);
+    return result;
   }
 
   async setAdminDrain(service: string, endpointId: string, drained: boolean, requestId: string) {

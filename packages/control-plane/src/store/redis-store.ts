@@ -33,6 +33,7 @@ import {
 import type {
   Change,
   ChangeNotice,
+  DeregisterResult,
   ExpiredLease,
   Health,
   MutationOptions,
@@ -164,7 +165,7 @@ export class RedisStore implements Store {
     });
   }
 
-  deregister(leaseId: string, options?: MutationOptions): Promise<MutationResult> {
+  deregister(leaseId: string, options?: MutationOptions): Promise<DeregisterResult> {
     const requestId = requestIdOf(options);
     return this.mutation(() => this.scripts.deregister(leaseId, requestId));
   }

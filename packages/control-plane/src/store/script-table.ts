@@ -56,6 +56,32 @@ function mutationReply(r: NamedReply): MutationReply {
   return { status: "ok", version: r.number("version"), changed, epoch };
 }
 
+export type DeregisterReply = Epoched &
+  (
+    | {
+        readonly status: "ok";
+        readonly version: number;
+        readonly changed: boolean;
+        readonly service: string;
+        readonly endpointId: string;
+      }
+    | { readonly status: "not_found" }
+  );
+
+function deregisterReply(r: NamedReply): DeregisterReply {
+  const epoch = r.string("epoch");
+  if (r.string("status") === "not_found") return { status: "not_found", epoch };
+  const service = r.string("service");
+  return {
+    status: "ok",
+    version: r.number("version"),
+    changed: true,
+    epoch,
+    service,
+    endpointId: r.string("endpoint"),
+  };
+}
+
 function registerReply(r: NamedReply): RegisterReply {
   const epoch = r.string("epoch");
   const status = r.string("status");
@@ -146,7 +172,7 @@ export const SCRIPTS = {
     epoch: r.string("epoch"),
     results: r.list("results").map(renewResult),
   })),
-  deregister: spec("deregister", mutationReply),
+  deregister: spec("deregister", deregisterReply),
   setAdminDrain: spec("set_admin_drain", mutationReply),
   removeEndpoint: spec("remove_endpoint", mutationReply),
   setPolicy: spec("set_policy", (r) => ({ epoch: r.string("epoch"), version: r.number("version") })),

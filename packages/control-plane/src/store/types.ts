@@ -147,6 +147,17 @@ export type MutationResult =
   | { readonly status: "ok"; readonly version: number; readonly changed: boolean }
   | { readonly status: "not_found" };
 
+/** `deregister`: which endpoint the lease held, so the removal can be reported by name. */
+export type DeregisterResult =
+  | {
+      readonly status: "ok";
+      readonly version: number;
+      readonly changed: boolean;
+      readonly service: string;
+      readonly endpointId: string;
+    }
+  | { readonly status: "not_found" };
+
 export interface ExpiredLease {
   readonly service: string;
   readonly endpointId: string;
@@ -209,7 +220,7 @@ export interface Store {
    * path batches the renewals that arrive together). */
   renewMany(items: readonly RenewItem[], nowMs: number): Promise<RenewResult[]>;
   /** Removes the lease's endpoint at once (reason DEREGISTERED). */
-  deregister(leaseId: string, options?: MutationOptions): Promise<MutationResult>;
+  deregister(leaseId: string, options?: MutationOptions): Promise<DeregisterResult>;
   /** Sets or clears the admin drain flag. */
   setAdminDrain(
     service: string,

@@ -3,6 +3,7 @@ import { type ChannelCredentials, type ChannelOptions, credentials } from "@grpc
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type Clock, monotonicClock } from "../clock.js";
+import { guardedLogDestination } from "../log-destination.js";
 
 export interface MeshClientOptions {
   /**
@@ -114,7 +115,9 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
     name: o.name ?? "default",
     channelCredentials: o.channelCredentials ?? credentials.createInsecure(),
     registry: o.registry,
-    logger: o.logger ?? pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, pino.destination(2)),
+    logger:
+      o.logger ??
+      pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, guardedLogDestination({ stream: process.stderr })),
     snapshotFile: o.snapshotFile,
     reconnectInitialBackoffMs: initial,
     reconnectMaxBackoffMs: max,

@@ -169,7 +169,9 @@ class MeshServerImpl implements MeshServer {
     const idle = await this.tracker.idle(this.o.drainInFlightTimeoutMs);
     await registrar.deregister();
     await this.shutdown();
-    this.logger.info({ propagated, inFlightFinished: idle, drainMs: Date.now() - started }, "drained");
+    quietly(() =>
+      this.logger.info({ propagated, inFlightFinished: idle, drainMs: Date.now() - started }, "drained"),
+    );
   }
 
   private async shutdown(): Promise<void> {
@@ -191,14 +193,23 @@ class MeshServerImpl implements MeshServer {
   }
 
   private signalled(signal: NodeJS.Signals): void {
-    this.logger.info({ signal }, "draining on signal");
+    quietly(() => this.logger.info({ signal }, "draining on signal"));
     this.drain().then(
       () => this.o.exitAfterSignalDrain && process.exit(0),
       (e) => {
-        this.logger.error({ err: String(e) }, "drain failed");
+        quietly(() => this.logger.error({ err: String(e) }, "drain failed"));
         if (this.o.exitAfterSignalDrain) process.exit(1);
       },
     );
+  }
+}
+
+/** A log line that fails (a logger of the caller's that throws) must not stop a drain or an exit. */
+function quietly(log: () => void): void {
+  try {
+    log();
+  } catch {
+    // the line is lost; draining goes on
   }
 }
 

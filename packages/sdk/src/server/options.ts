@@ -8,6 +8,7 @@ import {
   type ServerOptions,
 } from "@grpc/grpc-js";
 import pino, { type Logger } from "pino";
+import { guardedLogDestination } from "../log-destination.js";
 
 export interface MeshServerOptions {
   /** Mesh service name clients call (`mesh:///<service>`). Required. */
@@ -123,7 +124,9 @@ export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServ
     ),
     handleSignals: o.handleSignals ?? true,
     exitAfterSignalDrain: o.exitAfterSignalDrain ?? true,
-    logger: o.logger ?? pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, pino.destination(2)),
+    logger:
+      o.logger ??
+      pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, guardedLogDestination({ stream: process.stderr })),
   };
 }
 

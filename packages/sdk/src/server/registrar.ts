@@ -98,9 +98,9 @@ export class Registrar {
         this.metadata(),
         { deadline: Date.now() + this.options.rpcTimeoutMs },
         (e) => {
+          resolve(); // first: a logger that throws must not hold the drain
           if (e)
             this.options.logger.warn({ err: e.details }, "deregister failed; the lease will expire instead");
-          resolve();
         },
       );
     });
