@@ -7,6 +7,7 @@
 import { parseCommandLine } from "../cli.js";
 import { type ControlPlane, createControlPlane } from "../control-plane.js";
 import { isConfigError } from "../errors.js";
+import { runBootstrapCommand } from "../xds/bootstrap.js";
 
 function fail(message: string, code: number): never {
   process.stderr.write(`switchboard-control-plane: ${message}\n`);
@@ -16,6 +17,10 @@ function fail(message: string, code: number): never {
 async function main(): Promise<void> {
   let plane: ControlPlane;
   try {
+    if (process.argv[2] === "bootstrap") {
+      runBootstrapCommand(process.argv.slice(3), (text) => process.stdout.write(text));
+      return;
+    }
     const cmd = parseCommandLine(process.argv.slice(2), process.env);
     if (cmd.kind === "help") {
       process.stdout.write(`${cmd.text}\n`);
