@@ -8,8 +8,8 @@ import { Policy } from "@switchboard/sdk";
 import type { Subscriber, XdsTypeStatus } from "../src/gen/switchboard/v1/admin.js";
 import { MemoryStore } from "../src/store/index.js";
 import { freePort } from "../src/testing/index.js";
-import { TYPE_URLS } from "../src/xds/type-urls.js";
 import { bootstrapDocument } from "../src/xds/bootstrap.js";
+import { TYPE_URLS } from "../src/xds/type-urls.js";
 import { call, type Running, startPlane } from "./helpers/control-plane.js";
 import {
   deregister,
@@ -79,7 +79,8 @@ describe("an xDS client of the control plane", () => {
     for (const s of servers) await register(plane.address, "rr-service", s.port);
     const counts = await servedBy(client("rr-service"), 30);
     assert.deepEqual([...counts.keys()].sort(), servers.map((s) => s.id).sort());
-    for (const s of servers) assert.ok((counts.get(s.id) ?? 0) >= 6, `${s.id} served ${counts.get(s.id)} of 30`);
+    for (const s of servers)
+      assert.ok((counts.get(s.id) ?? 0) >= 6, `${s.id} served ${counts.get(s.id)} of 30`);
   });
 
   test("takes a deregistered instance out of EDS and carries on when an instance is killed", async () => {
@@ -91,7 +92,10 @@ describe("an xDS client of the control plane", () => {
     await eventually(async () => (await servedBy(echo, 6)).size === 3, "calls reaching all three");
 
     await deregister(plane.address, leaseA.leaseId);
-    await eventually(async () => !(await servedBy(echo, 6)).has(a.id), "the deregistered instance to get no calls");
+    await eventually(
+      async () => !(await servedBy(echo, 6)).has(a.id),
+      "the deregistered instance to get no calls",
+    );
     assert.deepEqual([...(await servedBy(echo, 20)).keys()].sort(), [b.id, c.id].sort());
 
     c.kill(); // its lease (1.5 s, never renewed) runs out and the reaper removes it
@@ -107,7 +111,11 @@ describe("an xDS client of the control plane", () => {
       version,
       timeoutMs: 10_000,
     });
-    assert.equal(propagated.complete, true, "the xDS client acknowledged the EDS without the killed instance");
+    assert.equal(
+      propagated.complete,
+      true,
+      "the xDS client acknowledged the EDS without the killed instance",
+    );
     assert.ok(propagated.subscribers >= 1);
     void leaseC;
   });
@@ -119,7 +127,10 @@ describe("an xDS client of the control plane", () => {
     await eventually(async () => (await servedBy(echo, 6)).size === 3, "calls reaching all three");
     const before = (await typeStatus(TYPE_URLS.cluster))?.ackedVersion ?? "";
 
-    await setPolicy("policy-service", Policy.fromPartial({ loadBalancing: { algorithm: 6, hashHeader: "x-user" } }));
+    await setPolicy(
+      "policy-service",
+      Policy.fromPartial({ loadBalancing: { algorithm: 6, hashHeader: "x-user" } }),
+    );
     await eventually(() => clusterAcked(before), "the client to ack the ring_hash Cluster");
     const ringVersion = (await typeStatus(TYPE_URLS.cluster))?.ackedVersion ?? "";
     for (const user of ["alice", "bob"]) {
@@ -130,7 +141,11 @@ describe("an xDS client of the control plane", () => {
     await setPolicy("policy-service", Policy.fromPartial({ loadBalancing: { algorithm: 4 } }));
     await eventually(() => clusterAcked(ringVersion), "the client to ack the least_request Cluster");
     const spread = await servedBy(echo, 30, { "x-user": "alice" });
-    assert.equal(spread.size, 3, "calls of one user spread again (least_request, or round_robin where it falls back)");
+    assert.equal(
+      spread.size,
+      3,
+      "calls of one user spread again (least_request, or round_robin where it falls back)",
+    );
 
     const csds = await fetchClientStatus(plane.address, NODE_ID);
     const cluster = csds.config[0]?.generic_xds_configs.find(
@@ -151,7 +166,10 @@ describe("an xDS client of the control plane", () => {
     assert.ok(eds);
 
     plane.plane.xds.rejectClusterForTesting("nack-service", true);
-    await eventually(async () => ((await typeStatus(TYPE_URLS.cluster))?.nackCount ?? 0) === 1, "a NACK of the Cluster");
+    await eventually(
+      async () => ((await typeStatus(TYPE_URLS.cluster))?.nackCount ?? 0) === 1,
+      "a NACK of the Cluster",
+    );
     const nacked = await typeStatus(TYPE_URLS.cluster);
     assert.equal(nacked?.ackedVersion, cds.ackedVersion, "the client keeps the Cluster it had");
     assert.notEqual(nacked?.lastNackVersion, cds.ackedVersion);
@@ -175,7 +193,11 @@ describe("an xDS client of the control plane", () => {
       "the new endpoint's EDS response",
     );
     await eventually(async () => (await servedBy(echo, 6)).size === 2, "calls reaching the new instance");
-    assert.equal((await typeStatus(TYPE_URLS.cluster))?.responses, cds.responses + 1, "the rejected Cluster was sent once");
+    assert.equal(
+      (await typeStatus(TYPE_URLS.cluster))?.responses,
+      cds.responses + 1,
+      "the rejected Cluster was sent once",
+    );
 
     plane.plane.xds.rejectClusterForTesting("nack-service", false);
     await eventually(() => clusterAcked(nacked?.lastNackVersion ?? ""), "the repaired Cluster to be acked");
@@ -189,13 +211,24 @@ describe("an xDS client of the control plane", () => {
 
     await plane.close();
     const whileDown = await servedBy(echo, 20);
-    assert.equal([...whileDown.values()].reduce((x, y) => x + y, 0), 20, "calls served from the cached config");
+    assert.equal(
+      [...whileDown.values()].reduce((x, y) => x + y, 0),
+      20,
+      "calls served from the cached config",
+    );
 
     plane = await startReplica();
-    await eventually(async () => (await typeStatus(TYPE_URLS.endpoints))?.ackedVersion !== undefined
-      && (await typeStatus(TYPE_URLS.endpoints))?.ackedVersion !== "", "the client to resubscribe to the new replica");
+    await eventually(
+      async () =>
+        (await typeStatus(TYPE_URLS.endpoints))?.ackedVersion !== undefined &&
+        (await typeStatus(TYPE_URLS.endpoints))?.ackedVersion !== "",
+      "the client to resubscribe to the new replica",
+    );
     const third = await echoServer();
     await register(plane.address, "restart-service", third.port);
-    await eventually(async () => (await servedBy(echo, 9)).has(third.id), "a change after the restart to reach the client");
+    await eventually(
+      async () => (await servedBy(echo, 9)).has(third.id),
+      "a change after the restart to reach the client",
+    );
   });
 });

@@ -8,7 +8,13 @@ import { checkServiceName } from "../validation.js";
 import type { DiscoveryRequestMessage, DiscoveryResponseMessage, XdsNodeMessage } from "./messages.js";
 import type { ServiceResources } from "./resources/render.js";
 import { TypeState } from "./type-state.js";
-import { KIND_LABEL, kindOfTypeUrl, RESOURCE_KINDS, type ResourceKind, type XdsMessage } from "./type-urls.js";
+import {
+  KIND_LABEL,
+  kindOfTypeUrl,
+  RESOURCE_KINDS,
+  type ResourceKind,
+  type XdsMessage,
+} from "./type-urls.js";
 
 /** What an ADS stream needs from the rest of the control plane. */
 export interface AdsStreamHost {
@@ -44,10 +50,19 @@ export interface XdsNode {
 function nodeOf(message: XdsNodeMessage | null | undefined): XdsNode {
   const id = message?.id ?? "";
   if (!message || id === "") {
-    throw invalidArgument("node.id", "the first DiscoveryRequest must carry the node (its id from the bootstrap)");
+    throw invalidArgument(
+      "node.id",
+      "the first DiscoveryRequest must carry the node (its id from the bootstrap)",
+    );
   }
   const agent = [message.user_agent_name, message.user_agent_version].filter(Boolean).join(" ");
-  return { id, cluster: message.cluster ?? "", zone: message.locality?.zone ?? "", userAgent: agent, message };
+  return {
+    id,
+    cluster: message.cluster ?? "",
+    zone: message.locality?.zone ?? "",
+    userAgent: agent,
+    message,
+  };
 }
 
 const isServiceName = (name: string): boolean => checkServiceName(name).ok;
@@ -230,7 +245,14 @@ export class AdsStream {
     state.answerDue = false;
     this.seq += 1;
     const nonce = `${this.noncePrefix}-${this.seq}`;
-    state.sent = { nonce, version, resources, serviceVersions, epoch: this.host.epoch, atMs: this.host.nowMs() };
+    state.sent = {
+      nonce,
+      version,
+      resources,
+      serviceVersions,
+      epoch: this.host.epoch,
+      atMs: this.host.nowMs(),
+    };
     state.responses += 1;
     return { version_info: version, resources: [...resources.values()], type_url: state.typeUrl, nonce };
   }

@@ -37,17 +37,23 @@ function channelCreds(o: BootstrapOptions): object[] {
 
 /** The bootstrap document (gRFC A27; tls channel credentials per A65, call credentials per A97). */
 export function bootstrapDocument(o: BootstrapOptions): object {
-  if (o.nodeId === "") throw new ConfigError("--node-id", "is required (names this client in CSDS and ListSubscribers)");
-  if (o.servers.length === 0) throw new ConfigError("--server", 'is required ("host:port" of a control plane)');
+  if (o.nodeId === "")
+    throw new ConfigError("--node-id", "is required (names this client in CSDS and ListSubscribers)");
+  if (o.servers.length === 0)
+    throw new ConfigError("--server", 'is required ("host:port" of a control plane)');
   for (const s of o.servers) {
     if (!/^[^\s,]+:\d{1,5}$/.test(s)) throw new ConfigError("--server", `must be "host:port" (got "${s}")`);
   }
-  if (o.channelCreds === "tls" && !o.caFile) throw new ConfigError("--ca-file", "is required with --channel-creds tls");
+  if (o.channelCreds === "tls" && !o.caFile)
+    throw new ConfigError("--ca-file", "is required with --channel-creds tls");
   if (Boolean(o.certFile) !== Boolean(o.keyFile)) {
     throw new ConfigError("--cert-file", "and --key-file go together (a client certificate and its key)");
   }
-  if (o.certFile && o.channelCreds !== "tls") throw new ConfigError("--cert-file", "needs --channel-creds tls");
-  const callCreds = o.jwtTokenFile ? { call_creds: [{ type: "jwt_token_file", config: { jwt_token_file: o.jwtTokenFile } }] } : {};
+  if (o.certFile && o.channelCreds !== "tls")
+    throw new ConfigError("--cert-file", "needs --channel-creds tls");
+  const callCreds = o.jwtTokenFile
+    ? { call_creds: [{ type: "jwt_token_file", config: { jwt_token_file: o.jwtTokenFile } }] }
+    : {};
   return {
     xds_servers: o.servers.map((server_uri) => ({
       server_uri,
@@ -90,7 +96,8 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapOptions {
     values.set(field, value);
   }
   const creds = values.get("channelCreds") ?? "insecure";
-  if (creds !== "insecure" && creds !== "tls") throw new ConfigError("--channel-creds", `must be insecure or tls (got "${creds}")`);
+  if (creds !== "insecure" && creds !== "tls")
+    throw new ConfigError("--channel-creds", `must be insecure or tls (got "${creds}")`);
   const text = (k: keyof BootstrapOptions) => values.get(k);
   const optional = (k: keyof BootstrapOptions) => (values.has(k) ? { [k]: values.get(k) } : {});
   return {

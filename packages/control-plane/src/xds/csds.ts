@@ -1,5 +1,11 @@
-import { type Metadata, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import { performance } from "node:perf_hooks";
+import {
+  type Metadata,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  status,
+} from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { Authenticator } from "../auth.js";
 import { observe, type RpcContext, serviceError, toStatus } from "../services/rpc.js";

@@ -63,7 +63,10 @@ export class XdsServer {
   addTo(server: Server): void {
     const services = xdsServices();
     server.addService(services.ads, { StreamAggregatedResources: this.ads.handler });
-    server.addService(services.csds, csdsHandlers(this.ctx, () => this.ads.streams(), this.opts.logger));
+    server.addService(
+      services.csds,
+      csdsHandlers(this.ctx, () => this.ads.streams(), this.opts.logger),
+    );
   }
 
   /** xDS clients as rows of the subscriber table (those that have said who they are). */

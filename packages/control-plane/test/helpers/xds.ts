@@ -13,7 +13,12 @@ interface EchoReply {
   readonly served_by: string;
 }
 type EchoClient = grpc.Client & {
-  Echo(req: object, md: grpc.Metadata, options: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: EchoReply) => void): void;
+  Echo(
+    req: object,
+    md: grpc.Metadata,
+    options: grpc.CallOptions,
+    cb: (e: grpc.ServiceError | null, r: EchoReply) => void,
+  ): void;
 };
 
 function echoPackage() {
@@ -39,7 +44,9 @@ export async function startEchoServer(): Promise<EchoServer> {
       cb(null, { served_by: id }),
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
   );
   id = `127.0.0.1:${port}`;
   return { port, id, kill: () => server.forceShutdown() };
@@ -81,7 +88,7 @@ export interface XdsEchoClient {
 /** An echo client for `xds:///<service>` (the xds resolver must be registered). */
 export function xdsEchoClient(service: string): XdsEchoClient {
   const Ctor = echoPackage();
-  const client = new Ctor(`xds:///${service}`, grpc.credentials.createInsecure()) as EchoClient;
+  const client = new Ctor(`xds:///${service}`, grpc.credentials.createInsecure()) as unknown as EchoClient;
   return {
     echo: (metadata = {}) =>
       new Promise((resolve, reject) => {
@@ -109,7 +116,11 @@ export async function servedBy(
 }
 
 /** Polls `check` (an observation of another process or of the network) until it holds. */
-export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -144,5 +155,8 @@ export interface GenericXdsConfig {
 }
 
 export interface ClientStatus {
-  readonly config: readonly { readonly node: { readonly id: string }; readonly generic_xds_configs: readonly GenericXdsConfig[] }[];
+  readonly config: readonly {
+    readonly node: { readonly id: string };
+    readonly generic_xds_configs: readonly GenericXdsConfig[];
+  }[];
 }

@@ -105,6 +105,9 @@ export function clusterFor(service: string, policy: ResolvedPolicy): XdsMessage 
 export function rejectedClusterFor(service: string, policy: ResolvedPolicy): XdsMessage {
   return {
     ...clusterFor(service, policy),
-    eds_cluster_config: { eds_config: { path_config_source: { path: "/switchboard/none" } }, service_name: service },
+    eds_cluster_config: {
+      eds_config: { path_config_source: { path: "/switchboard/none" } },
+      service_name: service,
+    },
   };
 }

@@ -40,7 +40,9 @@ function action(cluster: string, policy: ResolvedPolicy, s: RouteSettings): Reco
   return {
     cluster,
     // A31: the call's deadline is the shorter of the caller's and this one.
-    ...(s.timeoutMs !== undefined ? { max_stream_duration: { max_stream_duration: duration(s.timeoutMs) } } : {}),
+    ...(s.timeoutMs !== undefined
+      ? { max_stream_duration: { max_stream_duration: duration(s.timeoutMs) } }
+      : {}),
     ...(retry ? { retry_policy: retry } : {}),
     ...(lb.algorithm === "ring_hash" && lb.hashHeader !== ""
       ? { hash_policy: [{ header: { header_name: lb.hashHeader } }] }
