@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { type ControlPlaneOptions, type LogLevel, resolveControlPlaneOptions } from "./config.js";
 import { ConfigError, isConfigError } from "./errors.js";
+import { bootstrapCommandText } from "./xds/bootstrap.js";
 
 type OptionKey = keyof ControlPlaneOptions;
 
@@ -173,6 +174,8 @@ const TOKEN_ENV: ReadonlyArray<readonly [OptionKey, string]> = [
 
 export type CommandLine =
   | { readonly kind: "help"; readonly text: string }
+  /** A subcommand's output (`bootstrap`). */
+  | { readonly kind: "print"; readonly text: string }
   | { readonly kind: "run"; readonly options: ControlPlaneOptions };
 
 export function helpText(): string {
@@ -233,6 +236,7 @@ function convert(spec: FlagSpec, raw: string, source: string): string | number {
 
 /** Options from flags and environment; throws ConfigError naming the flag (and variable). */
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
+  if (argv[0] === "bootstrap") return { kind: "print", text: bootstrapCommandText(argv.slice(1)) };
   if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: helpText() };
   const flags = readFlags(argv);
   const options: Record<string, unknown> = {};

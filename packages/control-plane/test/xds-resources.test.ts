@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Policy, validatePolicy } from "@switchboard/sdk";
+import { parseCommandLine } from "../src/cli.js";
 import type { EndpointRecord } from "../src/store/types.js";
 import { bootstrapDocument, parseBootstrapArgs } from "../src/xds/bootstrap.js";
 import { clusterFor } from "../src/xds/resources/cluster.js";
@@ -179,5 +180,13 @@ describe("xDS resources", () => {
       /--channel-creds/,
     );
     assert.throws(() => bootstrapDocument(parseBootstrapArgs(["--server", "x:1"])), /--node-id/);
+  });
+
+  test("the bootstrap subcommand of the control-plane command prints the document", () => {
+    const cmd = parseCommandLine(["bootstrap", "--node-id", "n1", "--server", "127.0.0.1:7400"], {});
+    assert.equal(cmd.kind, "print");
+    const doc = JSON.parse(cmd.kind === "print" ? cmd.text : "{}");
+    assert.equal(doc.node.id, "n1");
+    assert.equal(doc.xds_servers[0].server_uri, "127.0.0.1:7400");
   });
 });

@@ -7,7 +7,6 @@
 import { parseCommandLine } from "../cli.js";
 import { type ControlPlane, createControlPlane } from "../control-plane.js";
 import { isConfigError } from "../errors.js";
-import { runBootstrapCommand } from "../xds/bootstrap.js";
 
 function fail(message: string, code: number): never {
   process.stderr.write(`switchboard-control-plane: ${message}\n`);
@@ -17,12 +16,8 @@ function fail(message: string, code: number): never {
 async function main(): Promise<void> {
   let plane: ControlPlane;
   try {
-    if (process.argv[2] === "bootstrap") {
-      runBootstrapCommand(process.argv.slice(3), (text) => process.stdout.write(text));
-      return;
-    }
     const cmd = parseCommandLine(process.argv.slice(2), process.env);
-    if (cmd.kind === "help") {
+    if (cmd.kind === "help" || cmd.kind === "print") {
       process.stdout.write(`${cmd.text}\n`);
       return;
     }

@@ -113,11 +113,8 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapOptions {
   };
 }
 
-/** Runs the subcommand: the document on stdout, as JSON. */
-export function runBootstrapCommand(argv: readonly string[], out: (text: string) => void): void {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    out(`${USAGE}\n`);
-    return;
-  }
-  out(`${JSON.stringify(bootstrapDocument(parseBootstrapArgs(argv)), null, 2)}\n`);
+/** What the subcommand prints: the document as JSON (or its usage, with --help). */
+export function bootstrapCommandText(argv: readonly string[]): string {
+  if (argv.includes("--help") || argv.includes("-h")) return USAGE;
+  return JSON.stringify(bootstrapDocument(parseBootstrapArgs(argv)), null, 2);
 }
