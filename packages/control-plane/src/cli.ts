@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { type ControlPlaneOptions, resolveControlPlaneOptions } from "./config.js";
 import { ConfigError, isConfigError } from "./errors.js";
 import { OPTION_TABLE, type OptionSpec, shownDefault } from "./option-table.js";
+import { bootstrapCommandText } from "./xds/bootstrap.js";
 
 /** How the command exits, and why. */
 export const EXIT_CODES = {
@@ -31,6 +32,8 @@ export const FLAGS: readonly FlagSpec[] = OPTION_TABLE.filter((o): o is FlagSpec
 
 export type CommandLine =
   | { readonly kind: "help"; readonly text: string }
+  /** A subcommand's output (`bootstrap`). */
+  | { readonly kind: "print"; readonly text: string }
   | { readonly kind: "run"; readonly options: ControlPlaneOptions };
 
 function helpLine(spec: FlagSpec): string {
@@ -129,6 +132,7 @@ function secretFromEnv(variable: string, env: NodeJS.ProcessEnv): string | undef
 
 /** Options from flags and environment; throws ConfigError naming the flag (and variable). */
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
+  if (argv[0] === "bootstrap") return { kind: "print", text: bootstrapCommandText(argv.slice(1)) };
   if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: helpText() };
   const flags = readFlags(argv);
   const options: Record<string, unknown> = {};

@@ -22,6 +22,7 @@ import { KeepAliveStreams } from "./services/keep-alive.js";
 import { PropagationWatch } from "./services/propagation-watch.js";
 import { createStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
+import { XdsServer } from "./xds/xds-server.js";
 
 export interface ControlPlaneAddress {
   /** "host:port" the gRPC server is bound to. */
@@ -53,6 +54,8 @@ export interface ControlPlane {
   readonly replicaId: string;
   readonly options: ResolvedControlPlaneOptions;
   readonly reaper: LeaseReaper;
+  /** The xDS server (ADS and CSDS on the same port). */
+  readonly xds: XdsServer;
   stats(): ControlPlaneStats;
 }
 
@@ -60,6 +63,7 @@ export interface ControlPlane {
 interface Parts {
   readonly store: Store;
   readonly hub: DiscoveryHub;
+  readonly xds: XdsServer;
   readonly watchStreams: WatchStreams;
   readonly keepAlives: KeepAliveStreams;
   readonly health: HealthState;
@@ -75,9 +79,12 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
   metrics.setServiceSource(() => store.endpointCounts());
   const onStoreError = (operation: string, error: unknown): void =>
     logger.debug({ component: "hub", operation, err: error }, "store operation failed; will retry");
-  const hub = new DiscoveryHub({ ...o, store, logger, metrics, onStoreError });
+  const extraSubscriberRows = () => xds.subscriberRows();
+  const hub = new DiscoveryHub({ ...o, store, logger, metrics, onStoreError, extraSubscriberRows });
   const ctx = { auth: o.authenticator, metrics, logger };
   const { clock } = o;
+  const xdsLimits = { maxStreams: o.maxWatchStreams, maxResourceNames: o.maxSubscriptionsPerStream };
+  const xds = new XdsServer(ctx, { hub, clock, logger, ...xdsLimits });
   const watchStreams = new WatchStreams(ctx, {
     hub,
     clock,
@@ -95,7 +102,7 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     store,
     replicaId: o.replicaId,
     epoch: () => hub.epoch,
-    localSubscribers: () => hub.localSubscribers(),
+    localSubscribers: () => [...hub.localSubscribers(), ...xds.localSubscribers(o.replicaId)],
     pollIntervalMs: o.propagationPollIntervalMs,
     maxWaits: o.maxPropagationWaits,
   });
@@ -121,11 +128,12 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     watchStreams,
     health,
     maxMessageBytes: o.maxMessageBytes,
+    addMore: (s) => xds.addTo(s),
     registration: { store, clock, limits: o, propagation, keepAlives, logger },
     admin: { store, clock, revokeRemovedForMs: o.revokeRemovedForMs, subscribers: propagation, logger },
   });
   const metricsServer = new MetricsServer(registry, logger.child({ component: "metrics" }));
-  return { store, hub, watchStreams, keepAlives, health, reaper, server, metrics, metricsServer };
+  return { store, hub, xds, watchStreams, keepAlives, health, reaper, server, metrics, metricsServer };
 }
 
 /** One control-plane replica. Created through `createControlPlane`. */
@@ -134,6 +142,7 @@ class ControlPlaneReplica implements ControlPlane {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly reaper: LeaseReaper;
+  readonly xds: XdsServer;
   private readonly parts: Parts;
   private state: "new" | "starting" | "started" | "stopped" = "new";
   private stopping: Promise<void> | undefined;
@@ -155,6 +164,7 @@ class ControlPlaneReplica implements ControlPlane {
       createStore({ url: o.redisUrl, keyPrefix: o.redisKeyPrefix, clock: o.clock, logger: storeLogger });
     this.parts = assemble(o, this.store, this.logger, this.registry);
     this.reaper = this.parts.reaper;
+    this.xds = this.parts.xds;
   }
 
   get replicaId(): string {
@@ -232,11 +242,12 @@ class ControlPlaneReplica implements ControlPlane {
   }
 
   private async stopNow(graceMs: number): Promise<void> {
-    const { health, watchStreams, keepAlives, reaper, server, hub, metricsServer } = this.parts;
+    const { health, watchStreams, keepAlives, reaper, server, hub, metricsServer, xds } = this.parts;
     const wasStarted = this.state !== "new";
     this.state = "stopped";
     health.setShuttingDown();
     watchStreams.endAll();
+    xds.endAll();
     keepAlives.endAll();
     health.close();
     await reaper.stop();

@@ -115,5 +115,8 @@ export function subscriberToProto(s: SubscriberInfo, service?: string): Subscrib
     peer: s.peer,
     connectedAt: new Date(s.connectedAtMs),
     subscriptions: subs.map(subscriptionToProto),
+    ...(s.xds
+      ? { xds: { ...s.xds, types: s.xds.types.map((t) => ({ ...t, resourceNames: [...t.resourceNames] })) } }
+      : {}),
   };
 }

@@ -23,6 +23,8 @@ export interface ServerParts {
   readonly admin: AdminDeps;
   readonly health: HealthState;
   readonly maxMessageBytes: number;
+  /** Adds more services (the xDS ones). */
+  readonly addMore?: (server: Server) => void;
 }
 
 /** A grpc-js server with every service of the control plane added. */
@@ -41,6 +43,7 @@ export function buildServer(parts: ServerParts): Server {
   );
   server.addService(tolerantDecoding(AdminService), adminHandlers(parts.ctx, parts.admin));
   server.addService(HealthService, healthHandlers(parts.ctx, parts.health));
+  parts.addMore?.(server);
   const reflection = reflectionHandlers(controlPlaneDescriptors());
   server.addService(ReflectionV1Service, reflection);
   server.addService(ReflectionV1AlphaService, reflection);

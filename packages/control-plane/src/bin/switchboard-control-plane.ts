@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   let plane: ControlPlane;
   try {
     const cmd = parseCommandLine(process.argv.slice(2), process.env);
-    if (cmd.kind === "help") {
+    if (cmd.kind === "help" || cmd.kind === "print") {
       process.stdout.write(`${cmd.text}\n`);
       return;
     }

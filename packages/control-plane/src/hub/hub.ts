@@ -4,7 +4,7 @@ import type { ControlPlaneMetrics } from "../metrics.js";
 import type { Change, Store, SubscriberInfo } from "../store/types.js";
 import { ServiceCache } from "./service-cache.js";
 import type { ServiceEntry } from "./service-entry.js";
-import { SubscriberTablePublisher } from "./subscriber-table.js";
+import { type SubscriberRow, SubscriberTablePublisher } from "./subscriber-table.js";
 import type { Subscription } from "./subscription.js";
 import type { PushKind, SessionHost, SessionInfo, WatchSink } from "./types.js";
 import { type SessionStats, WatchSession } from "./watch-session.js";
@@ -23,6 +23,8 @@ export interface DiscoveryHubOptions {
   readonly epochCheckIntervalMs: number;
   /** Called with every store failure (counted in metrics by the caller). */
   readonly onStoreError: (operation: string, error: unknown) => void;
+  /** More rows for the published subscriber table (the xDS streams). */
+  readonly extraSubscriberRows?: () => readonly SubscriberRow[];
 }
 
 /**
@@ -62,7 +64,7 @@ export class DiscoveryHub implements SessionHost {
       logger: this.log,
       ttlMs: opts.subscriberTableTtlMs,
       minIntervalMs: opts.subscriberPublishIntervalMs,
-      collect: () => [...this.sessions],
+      collect: () => [...this.sessions, ...(opts.extraSubscriberRows?.() ?? [])],
       onStoreError: opts.onStoreError,
     });
   }

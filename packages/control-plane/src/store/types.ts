@@ -174,6 +174,26 @@ export interface SubscriptionInfo {
   readonly lastNackReason: string;
 }
 
+/** One resource type on an xDS stream: what the client asks for, was sent, acked, rejected. */
+export interface XdsTypeStatus {
+  readonly typeUrl: string;
+  readonly resourceNames: readonly string[];
+  readonly sentVersion: string;
+  readonly ackedVersion: string;
+  /** Responses of this type sent on the stream. */
+  readonly responses: number;
+  readonly nackCount: number;
+  readonly lastNackVersion: string;
+  readonly lastNackReason: string;
+}
+
+/** An xDS (proxyless gRPC) client, as its subscriber row carries it. */
+export interface XdsClientInfo {
+  readonly nodeCluster: string;
+  readonly userAgent: string;
+  readonly types: readonly XdsTypeStatus[];
+}
+
 /** One connected Discovery stream, as published by the replica holding it. */
 export interface SubscriberInfo {
   readonly replicaId: string;
@@ -185,6 +205,8 @@ export interface SubscriberInfo {
   /** The epoch the acked versions belong to. */
   readonly epoch: string;
   readonly subscriptions: readonly SubscriptionInfo[];
+  /** Present for an xDS stream (ADS) rather than a Discovery.Watch stream. */
+  readonly xds?: XdsClientInfo;
 }
 
 /**
