@@ -250,7 +250,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   } catch (e) {
     if (!isConfigError(e)) throw e;
     const spec = FLAGS.find((f) => f.option === e.field);
-    throw spec ? new ConfigError(`${spec.flag} (${spec.env})`, e.message.slice(e.field.length + 2)) : e;
+    throw spec ? new ConfigError(`${spec.flag} (${spec.env})`, e.details.slice(e.field.length + 2)) : e;
   }
   return { kind: "run", options: result };
 }

@@ -2,10 +2,13 @@
  * Options of `createControlPlane`, every default declared beside its field and applied in one
  * `resolveControlPlaneOptions()` that rejects a bad value with an error naming the option.
  */
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
-import type { Clock } from "@switchboard/sdk";
-import { systemClock } from "@switchboard/sdk";
+import {
+  type Clock,
+  defaultInstanceId,
+  type HostPort,
+  parseHostPort as splitHostPort,
+  systemClock,
+} from "@switchboard/core";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { ConfigError } from "./errors.js";
@@ -128,13 +131,11 @@ function int(field: string, value: number | undefined, fallback: number, min: nu
   return v;
 }
 
-/** Splits "host:port" ("[v6]:port" for IPv6); port 0..65535. */
-export function parseHostPort(field: string, value: string): { host: string; port: number } {
-  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(value);
-  const port = Number(m?.[2]);
-  if (!m?.[1] || port > 65535)
-    throw new ConfigError(field, `must be "host:port" (got ${JSON.stringify(value)})`);
-  return { host: m[1], port };
+/** Splits "host:port" ("[v6]:port" for IPv6), port 0..65535; throws ConfigError naming `field`. */
+export function parseHostPort(field: string, value: string): HostPort {
+  const parsed = splitHostPort(value);
+  if (!parsed) throw new ConfigError(field, `must be "host:port" (got ${JSON.stringify(value)})`);
+  return parsed;
 }
 
 function optionalText(value: string | undefined): string | undefined {
@@ -146,10 +147,6 @@ function metricsAddress(value: string | undefined): string | undefined {
   if (v === "" || v.toLowerCase() === "off") return undefined;
   parseHostPort("metricsListenAddress", v);
   return v;
-}
-
-function defaultReplicaId(): string {
-  return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 }
 
 function tls(
@@ -282,7 +279,7 @@ export function resolveControlPlaneOptions(o: ControlPlaneOptions = {}): Resolve
     ...tuning(o, lease.minLeaseTtlMs),
     replicaId: text(
       "replicaId",
-      o.replicaId ?? defaultReplicaId(),
+      o.replicaId ?? defaultInstanceId(),
       /^[A-Za-z0-9._:-]{1,128}$/,
       "must be 1..128 characters of [A-Za-z0-9._:-]",
     ),

@@ -1,17 +1,12 @@
 import { status } from "@grpc/grpc-js";
+import { isMeshError, MeshError } from "@switchboard/core";
 
 /**
- * The one error type of the control plane. `code` is the gRPC status the caller gets; the
- * message says what was wrong and what to do about it.
+ * The control plane's errors: `MeshError`s (the one error family of Switchboard). `code` is the
+ * gRPC status the caller gets; `details` says what was wrong and what to do about it.
  */
-export class ControlPlaneError extends Error {
-  override readonly name = "ControlPlaneError";
-  readonly code: status;
-
-  constructor(code: status, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+export class ControlPlaneError extends MeshError {
+  override readonly name: string = "ControlPlaneError";
 }
 
 /** True for errors raised by the control plane itself (as opposed to bugs or library errors). */
@@ -19,13 +14,17 @@ export function isControlPlaneError(error: unknown): error is ControlPlaneError 
   return error instanceof ControlPlaneError;
 }
 
-/** A bad configuration value; `field` names the option (or the flag / environment variable). */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+/**
+ * A bad configuration value (INVALID_ARGUMENT); `field` names the option (or the flag /
+ * environment variable). Its message is "<field>: <what is wrong>".
+ */
+export class ConfigError extends MeshError {
+  override readonly name: string = "ConfigError";
   readonly field: string;
 
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+    super(status.INVALID_ARGUMENT, `${field}: ${message}`);
+    this.message = this.details;
     this.field = field;
   }
 }
@@ -41,7 +40,7 @@ export function invalidArgument(field: string, message: string): ControlPlaneErr
 
 /** The store could not be reached or failed; the caller may retry (possibly on another replica). */
 export function storeUnavailable(operation: string, cause: unknown): ControlPlaneError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  const reason = isMeshError(cause) ? cause.details : cause instanceof Error ? cause.message : String(cause);
   return new ControlPlaneError(
     status.UNAVAILABLE,
     `registry store unavailable during ${operation} (${reason}); retry with backoff`,

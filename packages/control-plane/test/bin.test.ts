@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
-import { HealthClient } from "../src/gen/grpc/health/v1/health.js";
-import { DiscoveryClient } from "../src/gen/switchboard/v1/discovery.js";
+import { HealthClient } from "@switchboard/core/gen/grpc/health/v1/health.js";
+import { DiscoveryClient } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import { runBin, startBin } from "./helpers/bin.js";
 import { call } from "./helpers/control-plane.js";
 import { WatchClient } from "./helpers/watch.js";

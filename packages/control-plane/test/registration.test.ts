@@ -5,8 +5,8 @@ import {
   type KeepAliveRequest,
   type KeepAliveResponse,
   KeepAliveResponse_LeaseState as LeaseState,
-} from "../src/gen/switchboard/v1/registration.js";
-import { HealthStatus } from "../src/gen/switchboard/v1/types.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { call, callError, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 
 describe("Registration", () => {

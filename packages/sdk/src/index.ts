@@ -1,43 +1,10 @@
-// Client side: the mesh client (one per process) and everything grpc-js channels use through it.
+// The SDK's user API: the mesh client and server, their options, the stats they report, the
+// error they throw, and the policy model. State machines and other building blocks are at
+// `@switchboard/sdk/internals`.
 
-// State machines, usable on their own.
+// Errors, clocks, results.
 export type {
-  BalancerDeps,
-  BalancerPicker,
-  Pickable,
-  PickContext,
-  ZoneAccess,
-  ZoneSelection,
-} from "./balancer/index.js";
-export { createBalancer, EndpointLoad, preferLocalZone } from "./balancer/index.js";
-export type {
-  BreakerSnapshot,
-  BreakerState,
-  BreakerStateChange,
-  CallOutcome,
-  OutlierEvent,
-} from "./breaker/index.js";
-export { CircuitBreaker, classifyOutcome, OutlierDetector } from "./breaker/index.js";
-export type {
-  CallOptionsLike as MeshCallOptions,
-  MethodDescriptor,
-  UnaryMethod,
-} from "./client/dynamic-call.js";
-export type { EndpointHealth, MeshEndpoint } from "./client/endpoint.js";
-export type { MeshClient } from "./client/mesh-client.js";
-export { createMeshClient } from "./client/mesh-client.js";
-export type { MeshClientOptions } from "./client/options.js";
-export { resolveMeshClientOptions } from "./client/options.js";
-export type { EndpointStats, MeshStats, MethodStats, ServiceStats } from "./client/stats.js";
-export type { Clock } from "./clock.js";
-export { FakeClock, monotonicClock, systemClock } from "./clock.js";
-// Errors, clocks.
-export type { Result } from "./errors.js";
-export { isMeshError, MeshError } from "./errors.js";
-// Policy model (shared with the control plane). `Policy` is the wire message (type and codec:
-// `Policy.fromPartial({...})` builds one for Admin.SetPolicy).
-export { Policy } from "./gen/switchboard/v1/policy.js";
-export type {
+  Clock,
   LbAlgorithmName,
   MethodPolicyView,
   PolicyViolation,
@@ -50,21 +17,27 @@ export type {
   ResolvedRetry,
   ResolvedRetryBudget,
   ResolvedZonePreference,
-} from "./policy/index.js";
-export {
-  DEFAULT_POLICY,
-  POLICY_LIMITS,
-  policyForMethod,
-  statusFromName,
-  statusName,
-  validatePolicy,
-} from "./policy/index.js";
-export { TokenBucket } from "./ratelimit/index.js";
-export { RetryBudget } from "./retry/index.js";
+  Result,
+} from "@switchboard/core";
+export { DEFAULT_POLICY, isMeshError, MeshError, POLICY_LIMITS, validatePolicy } from "@switchboard/core";
+// The policy model. `Policy` is the wire message (type and codec: `Policy.fromPartial({...})`
+// builds one for Admin.SetPolicy); `validatePolicy` checks one and fills in every default.
+export { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+// Client side.
+export type {
+  CallOptionsLike as MeshCallOptions,
+  MethodDescriptor,
+  UnaryMethod,
+} from "./client/dynamic-call.js";
+export type { EndpointHealth, MeshEndpoint } from "./client/endpoint.js";
+export type { MeshClient } from "./client/mesh-client.js";
+export { createMeshClient } from "./client/mesh-client.js";
+export type { MeshClientOptions } from "./client/options.js";
+export { resolveMeshClientOptions } from "./client/options.js";
+export type { EndpointStats, MeshStats, MethodStats, ServiceStats } from "./client/stats.js";
 // Server side.
 export type { MeshServer, MeshServerAddress, MeshServerState } from "./server/mesh-server.js";
 export { createMeshServer } from "./server/mesh-server.js";
 export type { MeshServerOptions } from "./server/options.js";
 export type { CallStatsSnapshot } from "./stats/index.js";
-export { CallStats, CallStatsTable, LatencyHistogram } from "./stats/index.js";
 export { SDK_VERSION } from "./version.js";

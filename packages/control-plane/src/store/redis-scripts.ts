@@ -3,8 +3,8 @@
  * documents and turns the reply into the Store contract's types.
  */
 import { randomUUID } from "node:crypto";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import type { Redis } from "ioredis";
-import { Policy } from "../gen/switchboard/v1/policy.js";
 import { parseChange, parseEndpointRecord, parseJson } from "./change-codec.js";
 import { storeFailure } from "./errors.js";
 import type { StoreKeys } from "./keys.js";

@@ -10,9 +10,11 @@
  * - Renewing a lease without a health change bumps nothing and records nothing.
  * - `now` comes from the caller (an injected clock), never from the store's own clock.
  */
-import type { Policy } from "../gen/switchboard/v1/policy.js";
+import type { Health } from "@switchboard/core";
+import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 
-export type Health = "SERVING" | "NOT_SERVING" | "DRAINING";
+export type { Health } from "@switchboard/core";
+export { effectiveHealth } from "@switchboard/core";
 export type RemovalReason = "DEREGISTERED" | "EXPIRED" | "ADMIN_REMOVED";
 
 /** One endpoint as stored. */
@@ -34,10 +36,6 @@ export interface EndpointRecord {
   readonly registeredAtMs: number;
   readonly renewedAtMs: number;
   readonly expiresAtMs: number;
-}
-
-export function effectiveHealth(e: Pick<EndpointRecord, "adminDrained" | "reportedHealth">): Health {
-  return e.adminDrained ? "DRAINING" : e.reportedHealth;
 }
 
 export interface ServiceState {
