@@ -6,7 +6,6 @@
 export type {
   Clock,
   LbAlgorithmName,
-  MethodPolicyView,
   PolicyViolation,
   ResolvedBreakerConfig,
   ResolvedLoadBalancing,

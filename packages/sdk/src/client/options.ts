@@ -15,7 +15,7 @@ export interface MeshClientOptions {
   readonly controlPlaneChannelOptions?: ChannelOptions;
   /** Bearer token for Discovery. Default: `SWITCHBOARD_DISCOVERY_TOKEN`, else none. */
   readonly token?: string;
-  /** Identity shown in Admin.ListSubscribers. Default: "<hostname>-<pid>-<6 hex digits>". */
+  /** Identity shown in Admin.ListSubscribers. Default: "<hostname>-<pid>-<random>". */
   readonly clientId?: string;
   /** This process's zone, for zone-aware balancing. Default: `SWITCHBOARD_ZONE`, else "". */
   readonly zone?: string;
