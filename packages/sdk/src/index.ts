@@ -1,28 +1,13 @@
 // The SDK's user API: the mesh client and server, their options, the stats they report, the
-// error they throw, and the policy model. State machines and other building blocks are at
-// `@switchboard/sdk/internals`.
+// error they throw (`MeshError`, one family with the control plane's errors), and the policy
+// model: `Policy` is the wire message (type and codec: `Policy.fromPartial({...})` builds one for
+// Admin.SetPolicy), `validatePolicy` checks one and fills in every default, and the parts of a
+// `ResolvedPolicy` are its properties' types (`ResolvedPolicy["retry"]`, ...). State machines
+// and other building blocks are at `@switchboard/sdk/internals`.
 
-// Errors, clocks, results.
-export type {
-  Clock,
-  LbAlgorithmName,
-  PolicyViolation,
-  ResolvedBreakerConfig,
-  ResolvedLoadBalancing,
-  ResolvedMethodOverride,
-  ResolvedOutlierDetection,
-  ResolvedPolicy,
-  ResolvedRateLimit,
-  ResolvedRetry,
-  ResolvedRetryBudget,
-  ResolvedZonePreference,
-  Result,
-} from "@switchboard/core";
+export type { Clock, LbAlgorithmName, PolicyViolation, ResolvedPolicy, Result } from "@switchboard/core";
 export { DEFAULT_POLICY, isMeshError, MeshError, POLICY_LIMITS, validatePolicy } from "@switchboard/core";
-// The policy model. `Policy` is the wire message (type and codec: `Policy.fromPartial({...})`
-// builds one for Admin.SetPolicy); `validatePolicy` checks one and fills in every default.
 export { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
-// Client side.
 export type {
   CallOptionsLike as MeshCallOptions,
   MethodDescriptor,
@@ -34,7 +19,6 @@ export { createMeshClient } from "./client/mesh-client.js";
 export type { MeshClientOptions } from "./client/options.js";
 export { resolveMeshClientOptions } from "./client/options.js";
 export type { EndpointStats, MeshStats, MethodStats, ServiceStats } from "./client/stats.js";
-// Server side.
 export type { MeshServer, MeshServerAddress, MeshServerState } from "./server/mesh-server.js";
 export { createMeshServer } from "./server/mesh-server.js";
 export type { MeshServerOptions } from "./server/options.js";

@@ -10,7 +10,7 @@
  * - Renewing a lease without a health change bumps nothing and records nothing.
  * - `now` comes from the caller (an injected clock), never from the store's own clock.
  */
-import type { Health } from "@switchboard/core";
+import type { EndpointInfo, Health } from "@switchboard/core";
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 
 export type { Health } from "@switchboard/core";
@@ -18,15 +18,8 @@ export { effectiveHealth } from "@switchboard/core";
 export type RemovalReason = "DEREGISTERED" | "EXPIRED" | "ADMIN_REMOVED";
 
 /** One endpoint as stored. */
-export interface EndpointRecord {
-  /** "host:port" (IPv6 hosts in brackets: "[::1]:50051"). */
-  readonly id: string;
+export interface EndpointRecord extends EndpointInfo {
   readonly service: string;
-  readonly host: string;
-  readonly port: number;
-  readonly zone: string;
-  readonly weight: number;
-  readonly metadata: Readonly<Record<string, string>>;
   /** What the instance last reported. */
   readonly reportedHealth: Health;
   /** An operator holds it in DRAINING. Effective health is then DRAINING whatever it reports. */

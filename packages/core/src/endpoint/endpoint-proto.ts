@@ -1,14 +1,9 @@
 import type { Endpoint } from "../gen/switchboard/v1/types.js";
+import type { EndpointInfo } from "./endpoint-info.js";
 import { type Health, healthToProto } from "./health.js";
 
 /** What an Endpoint message says about one endpoint. */
-export interface EndpointFields {
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  readonly zone: string;
-  readonly weight: number;
-  readonly metadata: Readonly<Record<string, string>>;
+export interface EndpointFields extends EndpointInfo {
   /** The health clients route on. */
   readonly health: Health;
   readonly adminDrained: boolean;

@@ -1,17 +1,16 @@
-import { effectiveHealth, formatEndpointId, type Health, healthFromProto } from "@switchboard/core";
+import {
+  type EndpointInfo,
+  effectiveHealth,
+  formatEndpointId,
+  type Health,
+  healthFromProto,
+} from "@switchboard/core";
 import type { Endpoint } from "@switchboard/core/gen/switchboard/v1/types.js";
 
 export type EndpointHealth = Health;
 
 /** One endpoint of a mesh service, as the client knows it. */
-export interface MeshEndpoint {
-  /** "host:port" (IPv6 in brackets). */
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  readonly zone: string;
-  readonly weight: number;
-  readonly metadata: Readonly<Record<string, string>>;
+export interface MeshEndpoint extends EndpointInfo {
   readonly health: EndpointHealth;
 }
 
