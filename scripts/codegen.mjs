@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Generates TypeScript from proto/ with ts-proto (through buf), one gen/ folder per package,
-// and the control plane's descriptor set for server reflection. Output is never edited by hand.
+// Generates TypeScript from proto/ with ts-proto (through buf): the wire contract once, in
+// @switchboard/core, test and demo protos where they are used, and the control plane's
+// descriptor set for server reflection. Output is never edited by hand.
 import { execFileSync } from "node:child_process";
 import {
   existsSync,
@@ -33,11 +34,14 @@ const TS_PROTO_OPTS = [
 
 /** Output folder -> proto paths (relative to the repository root) it needs. */
 const TARGETS = {
-  "packages/sdk/src/gen": ["proto/switchboard", "proto/grpc/health"],
-  "packages/sdk/test/gen": ["proto/echo"],
-  "packages/control-plane/src/gen": ["proto/switchboard", "proto/grpc/health", "proto/grpc/reflection"],
+  // The wire contract, generated once: the SDK, the control plane and the tools import it from
+  // @switchboard/core/gen/….
+  "packages/core/src/gen": ["proto/switchboard", "proto/grpc/health"],
+  // Server reflection is the control plane's own; its descriptor set covers every service it serves.
+  "packages/control-plane/src/gen": ["proto/grpc/reflection"],
+  "packages/system-tests/test/gen": ["proto/echo"],
   "packages/examples/src/gen": ["proto/demo", "proto/echo"],
-  "packages/bench/src/gen": ["proto/echo", "proto/switchboard"],
+  "packages/bench/src/gen": ["proto/echo"],
 };
 
 function run(args) {

@@ -3,13 +3,12 @@
  * flag, variable and check once; `resolveControlPlaneOptions()` applies them and rejects a bad
  * value with a ConfigError naming the option.
  */
-import type { Clock } from "@switchboard/sdk";
-import { systemClock } from "@switchboard/sdk";
+import { type Clock, type HostPort, parseHostPort as splitHostPort, systemClock } from "@switchboard/core";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { Authenticator } from "./auth.js";
 import { ConfigError } from "./errors.js";
-import { type LogLevel, OPTION_TABLE, splitHostPort } from "./option-table.js";
+import { type LogLevel, OPTION_TABLE } from "./option-table.js";
 import type { Store } from "./store/types.js";
 
 export type { LogLevel } from "./option-table.js";
@@ -134,8 +133,8 @@ export interface ResolvedControlPlaneOptions extends Defaulted {
   readonly registry: Registry | undefined;
 }
 
-/** Splits "host:port" ("[v6]:port" for IPv6); port 0..65535. */
-export function parseHostPort(field: string, value: string): { host: string; port: number } {
+/** Splits "host:port" ("[v6]:port" for IPv6), port 0..65535; throws ConfigError naming `field`. */
+export function parseHostPort(field: string, value: string): HostPort {
   const split = splitHostPort(value);
   if (!split) {
     throw new ConfigError(field, `must be "host:port" (got ${JSON.stringify(value)})`, { option: field });

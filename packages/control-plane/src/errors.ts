@@ -1,17 +1,12 @@
 import { status } from "@grpc/grpc-js";
+import { isMeshError, MeshError } from "@switchboard/core";
 
 /**
- * The one error type of the control plane. `code` is the gRPC status the caller gets; the
- * message says what was wrong and what to do about it.
+ * The control plane's errors: `MeshError`s (the one error family of Switchboard). `code` is the
+ * gRPC status the caller gets; `details` says what was wrong and what to do about it.
  */
-export class ControlPlaneError extends Error {
-  override readonly name = "ControlPlaneError";
-  readonly code: status;
-
-  constructor(code: status, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+export class ControlPlaneError extends MeshError {
+  override readonly name: string = "ControlPlaneError";
 }
 
 /** True for errors raised by the control plane itself (as opposed to bugs or library errors). */
@@ -20,19 +15,20 @@ export function isControlPlaneError(error: unknown): error is ControlPlaneError 
 }
 
 /**
- * A bad configuration value. `field` names where the value came from as the user wrote it (an
- * option, a flag, an environment variable or "--flag (VARIABLE)"), `reason` says what is wrong,
- * and `option` is the `ControlPlaneOptions` key it sets, when there is one. The message is
- * "<field>: <reason>".
+ * A bad configuration value (INVALID_ARGUMENT). `field` names where the value came from as the
+ * user wrote it (an option, a flag, an environment variable or "--flag (VARIABLE)"), `reason`
+ * says what is wrong, and `option` is the `ControlPlaneOptions` key it sets, when there is one.
+ * Its message is "<field>: <reason>".
  */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+export class ConfigError extends MeshError {
+  override readonly name: string = "ConfigError";
   readonly field: string;
   readonly reason: string;
   readonly option: string | undefined;
 
   constructor(field: string, reason: string, options?: { readonly option?: string | undefined }) {
-    super(`${field}: ${reason}`);
+    super(status.INVALID_ARGUMENT, `${field}: ${reason}`);
+    this.message = this.details;
     this.field = field;
     this.reason = reason;
     this.option = options?.option;
@@ -50,7 +46,7 @@ export function invalidArgument(field: string, message: string): ControlPlaneErr
 
 /** The store could not be reached or failed; the caller may retry (possibly on another replica). */
 export function storeUnavailable(operation: string, cause: unknown): ControlPlaneError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  const reason = isMeshError(cause) ? cause.details : cause instanceof Error ? cause.message : String(cause);
   return new ControlPlaneError(
     status.UNAVAILABLE,
     `registry store unavailable during ${operation} (${reason}); retry with backoff`,

@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { isMeshError } from "@switchboard/sdk";
+import { isMeshError } from "@switchboard/core";
 import type { Logger } from "pino";
 import { ControlPlaneError, isControlPlaneError, storeUnavailable } from "./errors.js";
 import type { ControlPlaneMetrics } from "./metrics.js";
@@ -41,11 +41,11 @@ export function guardStore(store: Store, metrics: ControlPlaneMetrics, logger: L
 }
 
 /** Keeps the status a store error carries (UNAVAILABLE, INTERNAL, ...); anything else is
- * taken as the store being unreachable. */
+ * taken as the store being unreachable. The store's error stays the `cause`. */
 function toControlPlaneError(operation: string, error: unknown): ControlPlaneError {
   if (isControlPlaneError(error)) return error;
   if (isMeshError(error) && error.code !== status.UNAVAILABLE) {
     return new ControlPlaneError(error.code, `${operation}: ${error.details}`, { cause: error });
   }
-  return storeUnavailable(operation, isMeshError(error) ? new Error(error.details) : error);
+  return storeUnavailable(operation, error);
 }

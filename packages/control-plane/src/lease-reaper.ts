@@ -1,4 +1,4 @@
-import type { Clock } from "@switchboard/sdk";
+import type { Clock } from "@switchboard/core";
 import type { Logger } from "pino";
 import type { ControlPlaneMetrics } from "./metrics.js";
 import type { Store } from "./store/types.js";

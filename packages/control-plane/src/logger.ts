@@ -1,4 +1,4 @@
-import { guardedLogDestination } from "@switchboard/sdk";
+import { guardedLogDestination } from "@switchboard/core";
 import { type Logger, pino } from "pino";
 import type { LogLevel } from "./option-table.js";
 

@@ -1,50 +1,23 @@
 /** Store records <-> proto messages. The only module that knows both shapes. */
+
+import { effectiveHealth, endpointToProto as endpointFieldsToProto, healthToProto } from "@switchboard/core";
 import type {
   EndpointStatus,
   ServiceSummary as ServiceSummaryProto,
   Subscriber,
   SubscriptionStatus,
-} from "./gen/switchboard/v1/admin.js";
+} from "@switchboard/core/gen/switchboard/v1/admin.js";
 import {
   type Endpoint,
-  HealthStatus,
   RemovalReason as RemovalReasonProto,
-} from "./gen/switchboard/v1/types.js";
-import {
-  type EndpointRecord,
-  effectiveHealth,
-  type Health,
-  type RemovalReason,
-  type ServiceSummary,
-  type SubscriberInfo,
-  type SubscriptionInfo,
+} from "@switchboard/core/gen/switchboard/v1/types.js";
+import type {
+  EndpointRecord,
+  RemovalReason,
+  ServiceSummary,
+  SubscriberInfo,
+  SubscriptionInfo,
 } from "./store/types.js";
-
-const HEALTH_TO_PROTO: Readonly<Record<Health, HealthStatus>> = {
-  SERVING: HealthStatus.HEALTH_STATUS_SERVING,
-  NOT_SERVING: HealthStatus.HEALTH_STATUS_NOT_SERVING,
-  DRAINING: HealthStatus.HEALTH_STATUS_DRAINING,
-};
-
-export function healthToProto(health: Health): HealthStatus {
-  return HEALTH_TO_PROTO[health];
-}
-
-/** UNSPECIFIED maps to undefined ("unchanged" / "default"); an unknown number to "invalid". */
-export function healthFromProto(value: HealthStatus): Health | undefined | "invalid" {
-  switch (value) {
-    case HealthStatus.HEALTH_STATUS_UNSPECIFIED:
-      return undefined;
-    case HealthStatus.HEALTH_STATUS_SERVING:
-      return "SERVING";
-    case HealthStatus.HEALTH_STATUS_NOT_SERVING:
-      return "NOT_SERVING";
-    case HealthStatus.HEALTH_STATUS_DRAINING:
-      return "DRAINING";
-    default:
-      return "invalid";
-  }
-}
 
 const REASON_TO_PROTO: Readonly<Record<RemovalReason, RemovalReasonProto>> = {
   DEREGISTERED: RemovalReasonProto.REMOVAL_REASON_DEREGISTERED,
@@ -58,16 +31,7 @@ export function removalReasonToProto(reason: RemovalReason): RemovalReasonProto 
 
 /** An endpoint as clients see it (effective health). */
 export function endpointToProto(e: EndpointRecord): Endpoint {
-  return {
-    id: e.id,
-    host: e.host,
-    port: e.port,
-    zone: e.zone,
-    weight: e.weight,
-    metadata: { ...e.metadata },
-    health: healthToProto(effectiveHealth(e)),
-    adminDrained: e.adminDrained,
-  };
+  return endpointFieldsToProto({ ...e, health: effectiveHealth(e) });
 }
 
 export function endpointStatusToProto(e: EndpointRecord, nowMs: number): EndpointStatus {

@@ -5,8 +5,7 @@
  * (flags, variables, `--help`) is built from here; the doc comments of `ControlPlaneOptions` and
  * the flags table of docs/operating.md are checked against it by tests.
  */
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+import { defaultInstanceId, parseHostPort } from "@switchboard/core";
 
 /** Options resolved before the one being resolved (the table is in dependency order). */
 export type Earlier = Readonly<Record<string, unknown>>;
@@ -37,15 +36,8 @@ export interface OptionSpec {
 const ok = (value: unknown): Checked => ({ ok: true, value });
 const no = (reason: string): Checked => ({ ok: false, reason });
 
-/** Splits "host:port" ("[v6]:port" for IPv6); port 0..65535. Undefined when it is not one. */
-export function splitHostPort(value: string): { host: string; port: number } | undefined {
-  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(value);
-  const port = Number(m?.[2]);
-  return m?.[1] && port <= 65535 ? { host: m[1], port } : undefined;
-}
-
 function hostPort(value: unknown): Checked {
-  return typeof value === "string" && splitHostPort(value)
+  return typeof value === "string" && parseHostPort(value)
     ? ok(value)
     : no(`must be "host:port" (got ${JSON.stringify(value)})`);
 }
@@ -320,7 +312,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     flag: "--replica-id",
     env: "SWITCHBOARD_REPLICA_ID",
     input: "text",
-    default: () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+    default: defaultInstanceId,
     defaultText: "hostname-pid-random",
     check: pattern(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1..128 characters of [A-Za-z0-9._:-]"),
     doc: "Name of this replica, shown in ListSubscribers (1..128 of [A-Za-z0-9._:-]).",

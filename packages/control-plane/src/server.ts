@@ -1,7 +1,7 @@
 import { Server, type ServerCredentials } from "@grpc/grpc-js";
-import { HealthService } from "./gen/grpc/health/v1/health.js";
-import { AdminService } from "./gen/switchboard/v1/admin.js";
-import { RegistrationService } from "./gen/switchboard/v1/registration.js";
+import { HealthService } from "@switchboard/core/gen/grpc/health/v1/health.js";
+import { AdminService } from "@switchboard/core/gen/switchboard/v1/admin.js";
+import { RegistrationService } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import {
   controlPlaneDescriptors,
   ReflectionV1AlphaService,

@@ -3,7 +3,7 @@
  * handlers turn a failure into INVALID_ARGUMENT with `expect()`.
  */
 import { isIP } from "node:net";
-import type { Result } from "@switchboard/sdk";
+import { quote, type Result } from "@switchboard/core";
 import { invalidArgument } from "./errors.js";
 
 export interface FieldViolation {
@@ -20,12 +20,6 @@ const fail = (field: string, message: string): Checked<never> => ({ ok: false, e
 export function expect<T>(result: Checked<T>): T {
   if (!result.ok) throw invalidArgument(result.error.field, result.error.message);
   return result.value;
-}
-
-/** Shows a (possibly long or hostile) value in an error message. */
-export function quote(value: string, max = 64): string {
-  const cut = value.length > max ? `${value.slice(0, max)}...` : value;
-  return JSON.stringify(cut);
 }
 
 const NAME_RE = /^[A-Za-z0-9._-]+$/;

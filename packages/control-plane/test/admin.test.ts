@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { LoadBalancing_Algorithm } from "../src/gen/switchboard/v1/policy.js";
-import { HealthStatus } from "../src/gen/switchboard/v1/types.js";
+import { LoadBalancing_Algorithm } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { call, callError, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 
 describe("Admin", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ClientDuplexStream, credentials, makeGenericClientConstructor, status } from "@grpc/grpc-js";
-import { DiscoveryService } from "../src/gen/switchboard/v1/discovery.js";
-import { HealthStatus } from "../src/gen/switchboard/v1/types.js";
+import { DiscoveryService } from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { call, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 import { deltaOf, errorOf, snapshotOf, WatchClient } from "./helpers/watch.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { WatchResponse } from "../src/gen/switchboard/v1/discovery.js";
+import { WatchResponse } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import { encodeDelta, withNonce } from "../src/hub/encode.js";
 
 describe("shared response bytes with a per-subscriber nonce", () => {

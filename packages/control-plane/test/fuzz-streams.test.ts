@@ -10,8 +10,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { WatchResponse } from "../src/gen/switchboard/v1/discovery.js";
-import { KeepAliveResponse, RegisterResponse } from "../src/gen/switchboard/v1/registration.js";
+import { WatchResponse } from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import { KeepAliveResponse, RegisterResponse } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import {
   assertConsistent,
   assertProperOutcomes,

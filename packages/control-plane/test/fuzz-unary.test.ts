@@ -18,12 +18,12 @@ import {
   ListSubscribersResponse,
   RemoveEndpointResponse,
   SetPolicyResponse,
-} from "../src/gen/switchboard/v1/admin.js";
+} from "@switchboard/core/gen/switchboard/v1/admin.js";
 import {
   AwaitPropagationResponse,
   DeregisterResponse,
   RegisterResponse,
-} from "../src/gen/switchboard/v1/registration.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
 import {
   assertConsistent,
   assertProperOutcomes,

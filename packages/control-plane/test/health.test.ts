@@ -4,7 +4,7 @@ import { status } from "@grpc/grpc-js";
 import {
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus as Serving,
-} from "../src/gen/grpc/health/v1/health.js";
+} from "@switchboard/core/gen/grpc/health/v1/health.js";
 import { call, callError, startPlane } from "./helpers/control-plane.js";
 
 describe("grpc.health.v1.Health", () => {

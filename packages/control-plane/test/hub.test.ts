@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { WatchResponse } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import { Registry } from "prom-client";
-import { WatchResponse } from "../src/gen/switchboard/v1/discovery.js";
 import { DiscoveryHub } from "../src/hub/hub.js";
 import type { WatchSink } from "../src/hub/types.js";
 import type { WatchSession } from "../src/hub/watch-session.js";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { FakeClock } from "@switchboard/sdk";
+import { FakeClock } from "@switchboard/core";
+import { RemovalReason } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { Registry } from "prom-client";
-import { RemovalReason } from "../src/gen/switchboard/v1/types.js";
 import { LeaseReaper, type Timers } from "../src/lease-reaper.js";
 import { ControlPlaneMetrics } from "../src/metrics.js";
 import { MemoryStore } from "../src/store/index.js";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { HealthCheckResponse_ServingStatus as Serving } from "../src/gen/grpc/health/v1/health.js";
+import { HealthCheckResponse_ServingStatus as Serving } from "@switchboard/core/gen/grpc/health/v1/health.js";
 import {
   type KeepAliveResponse,
   KeepAliveResponse_LeaseState as LeaseState,
-} from "../src/gen/switchboard/v1/registration.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { type RedisServerHandle, startRedisServer } from "../src/testing/index.js";
 import { call, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 import { snapshotOf, WatchClient } from "./helpers/watch.js";

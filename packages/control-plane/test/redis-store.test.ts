@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type Server, Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { FakeClock } from "@switchboard/sdk";
+import { FakeClock } from "@switchboard/core";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { Redis } from "ioredis";
-import { Policy } from "../src/gen/switchboard/v1/policy.js";
 import {
   RedisStore,
   type RedisStoreOptions,

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { pino } from "pino";
 import {
   type KeepAliveRequest,
   type KeepAliveResponse,
   KeepAliveResponse_LeaseState as LeaseState,
-} from "../src/gen/switchboard/v1/registration.js";
-import { HealthStatus } from "../src/gen/switchboard/v1/types.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
+import { pino } from "pino";
 import {
   bearer,
   call,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
-import { AdminClient } from "../src/gen/switchboard/v1/admin.js";
-import { DiscoveryClient } from "../src/gen/switchboard/v1/discovery.js";
-import { RegistrationClient } from "../src/gen/switchboard/v1/registration.js";
+import { AdminClient } from "@switchboard/core/gen/switchboard/v1/admin.js";
+import { DiscoveryClient } from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import { RegistrationClient } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { type RedisServerHandle, startRedisServer } from "../src/testing/index.js";
 import { type BinProcess, startBin } from "./helpers/bin.js";
 import { call, registerRequest } from "./helpers/control-plane.js";

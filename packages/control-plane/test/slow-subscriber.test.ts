@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
-import { DiscoveryClient } from "../src/gen/switchboard/v1/discovery.js";
+import { DiscoveryClient } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import { call, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 import { deltaOf, snapshotOf, WatchClient } from "./helpers/watch.js";
 

@@ -1,7 +1,7 @@
 /** What a subscriber's view of a service boils down to; the soak compares it with the store's. */
 import { createHash } from "node:crypto";
-import { Policy } from "../src/gen/switchboard/v1/policy.js";
-import type { Endpoint } from "../src/gen/switchboard/v1/types.js";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { Endpoint } from "@switchboard/core/gen/switchboard/v1/types.js";
 
 export function viewDigest(
   version: number,

@@ -9,9 +9,9 @@ import {
   DiscoveryClient,
   type WatchRequest,
   type WatchResponse,
-} from "../src/gen/switchboard/v1/discovery.js";
-import type { Policy } from "../src/gen/switchboard/v1/policy.js";
-import type { Endpoint } from "../src/gen/switchboard/v1/types.js";
+} from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { Endpoint } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { viewDigest } from "./soak-digest.js";
 
 export interface SubscribersConfig {

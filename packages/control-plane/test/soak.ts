@@ -25,14 +25,14 @@ import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type ClientDuplexStream, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { AdminClient, type GetServiceResponse } from "../src/gen/switchboard/v1/admin.js";
-import { Policy } from "../src/gen/switchboard/v1/policy.js";
+import { AdminClient, type GetServiceResponse } from "@switchboard/core/gen/switchboard/v1/admin.js";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import {
   type KeepAliveRequest,
   type KeepAliveResponse,
   RegistrationClient,
-} from "../src/gen/switchboard/v1/registration.js";
-import { HealthStatus } from "../src/gen/switchboard/v1/types.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { startRedisServer } from "../src/testing/index.js";
 import { viewDigest } from "./soak-digest.js";
 

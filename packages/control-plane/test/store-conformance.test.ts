@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FakeClock } from "@switchboard/sdk";
-import { Policy } from "../src/gen/switchboard/v1/policy.js";
+import { FakeClock } from "@switchboard/core";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { type Change, effectiveHealth, MemoryStore, RedisStore, type Store } from "../src/store/index.js";
 import { type RedisServerHandle, startRedisServer, uniqueKeyPrefix } from "../src/testing/index.js";
 import { recordFeed, registerOrFail, registration, T0 } from "./support/store-fixtures.js";

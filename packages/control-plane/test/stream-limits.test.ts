@@ -7,14 +7,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
-import { FLAGS } from "../src/cli.js";
 import {
   type HealthCheckResponse,
   HealthClient,
   HealthCheckResponse_ServingStatus as Serving,
-} from "../src/gen/grpc/health/v1/health.js";
-import { DiscoveryClient } from "../src/gen/switchboard/v1/discovery.js";
-import type { AwaitPropagationResponse } from "../src/gen/switchboard/v1/registration.js";
+} from "@switchboard/core/gen/grpc/health/v1/health.js";
+import { DiscoveryClient } from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import type { AwaitPropagationResponse } from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { FLAGS } from "../src/cli.js";
 import { peerAddress } from "../src/services/stream-slots.js";
 import { MemoryStore } from "../src/store/index.js";
 import type { SubscriberInfo } from "../src/store/types.js";

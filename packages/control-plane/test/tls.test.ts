@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { credentials, status } from "@grpc/grpc-js";
-import { HealthClient } from "../src/gen/grpc/health/v1/health.js";
+import { HealthClient } from "@switchboard/core/gen/grpc/health/v1/health.js";
 import { call, callError, startPlane } from "./helpers/control-plane.js";
 
 /** A self-signed certificate for 127.0.0.1 (it is its own CA, so it also serves as a client CA). */

@@ -1,7 +1,8 @@
 /** What each Switchboard policy and endpoint becomes in the xDS resources a client receives. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Policy, validatePolicy } from "@switchboard/sdk";
+import { validatePolicy } from "@switchboard/core";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { parseCommandLine } from "../src/cli.js";
 import type { EndpointRecord } from "../src/store/types.js";
 import { bootstrapDocument, parseBootstrapArgs } from "../src/xds/bootstrap.js";

@@ -1,5 +1,5 @@
 /**
- * The policy reference, the proto comments and POLICY_LIMITS (packages/sdk/src/policy/defaults.ts,
+ * The policy reference, the proto comments and POLICY_LIMITS (packages/core/src/policy/defaults.ts,
  * the single source of policy defaults and ranges) say the same thing.
  *
  * docs/policy-reference.md has one section per message of proto/switchboard/v1/policy.proto,

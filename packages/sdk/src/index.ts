@@ -1,23 +1,13 @@
-// Client side: the mesh client (one per process) and everything grpc-js channels use through it.
+// The SDK's user API: the mesh client and server, their options, the stats they report, the
+// error they throw (`MeshError`, one family with the control plane's errors), and the policy
+// model: `Policy` is the wire message (type and codec: `Policy.fromPartial({...})` builds one for
+// Admin.SetPolicy), `validatePolicy` checks one and fills in every default, and the parts of a
+// `ResolvedPolicy` are its properties' types (`ResolvedPolicy["retry"]`, ...). State machines
+// and other building blocks are at `@switchboard/sdk/internals`.
 
-// State machines, usable on their own.
-export type {
-  BalancerDeps,
-  BalancerPicker,
-  Pickable,
-  PickContext,
-  ZoneAccess,
-  ZoneSelection,
-} from "./balancer/index.js";
-export { createBalancer, EndpointLoad, preferLocalZone } from "./balancer/index.js";
-export type {
-  BreakerSnapshot,
-  BreakerState,
-  BreakerStateChange,
-  CallOutcome,
-  OutlierEvent,
-} from "./breaker/index.js";
-export { CircuitBreaker, classifyOutcome, OutlierDetector } from "./breaker/index.js";
+export type { Clock, LbAlgorithmName, PolicyViolation, ResolvedPolicy, Result } from "@switchboard/core";
+export { DEFAULT_POLICY, isMeshError, MeshError, POLICY_LIMITS, validatePolicy } from "@switchboard/core";
+export { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 export type {
   CallOptionsLike as MeshCallOptions,
   MethodDescriptor,
@@ -29,45 +19,8 @@ export { createMeshClient } from "./client/mesh-client.js";
 export type { MeshClientOptions } from "./client/options.js";
 export { resolveMeshClientOptions } from "./client/options.js";
 export type { EndpointStats, MeshStats, MethodStats, ServiceStats } from "./client/stats.js";
-export type { Clock } from "./clock.js";
-export { FakeClock, monotonicClock, systemClock } from "./clock.js";
-// Errors, clocks.
-export type { Result } from "./errors.js";
-export { isMeshError, MeshError } from "./errors.js";
-// Policy model (shared with the control plane). `Policy` is the wire message (type and codec:
-// `Policy.fromPartial({...})` builds one for Admin.SetPolicy).
-export { Policy } from "./gen/switchboard/v1/policy.js";
-// Logging that cannot block the process (the default loggers of both packages use it).
-export type { LogDestination, LogDestinationOptions } from "./log-destination.js";
-export { guardedLogDestination } from "./log-destination.js";
-export type {
-  LbAlgorithmName,
-  MethodPolicyView,
-  PolicyViolation,
-  ResolvedBreakerConfig,
-  ResolvedLoadBalancing,
-  ResolvedMethodOverride,
-  ResolvedOutlierDetection,
-  ResolvedPolicy,
-  ResolvedRateLimit,
-  ResolvedRetry,
-  ResolvedRetryBudget,
-  ResolvedZonePreference,
-} from "./policy/index.js";
-export {
-  DEFAULT_POLICY,
-  POLICY_LIMITS,
-  policyForMethod,
-  statusFromName,
-  statusName,
-  validatePolicy,
-} from "./policy/index.js";
-export { TokenBucket } from "./ratelimit/index.js";
-export { RetryBudget } from "./retry/index.js";
-// Server side.
 export type { MeshServer, MeshServerAddress, MeshServerState } from "./server/mesh-server.js";
 export { createMeshServer } from "./server/mesh-server.js";
 export type { MeshServerOptions } from "./server/options.js";
 export type { CallStatsSnapshot } from "./stats/index.js";
-export { CallStats, CallStatsTable, LatencyHistogram } from "./stats/index.js";
 export { SDK_VERSION } from "./version.js";

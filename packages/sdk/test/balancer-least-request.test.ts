@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { FakeClock } from "@switchboard/core";
 import { EndpointLoad } from "../src/balancer/endpoint-load.js";
 import { LeastRequestPicker } from "../src/balancer/least-request.js";
 import { seededRandom } from "../src/balancer/seeded-random.js";
-import { FakeClock } from "../src/clock.js";
 
 const clock = new FakeClock();
 

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { DEFAULT_POLICY, FakeClock } from "@switchboard/core";
 import { EndpointLoad } from "../src/balancer/endpoint-load.js";
 import { PeakEwmaPicker, peakEwma } from "../src/balancer/peak-ewma.js";
 import { seededRandom } from "../src/balancer/seeded-random.js";
-import { FakeClock } from "../src/clock.js";
-import { DEFAULT_POLICY } from "../src/policy/index.js";
 
 const DECAY_MS = 10_000;
 

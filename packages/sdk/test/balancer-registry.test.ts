@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { DEFAULT_POLICY, FakeClock, type LbAlgorithmName } from "@switchboard/core";
 import { EndpointLoad } from "../src/balancer/endpoint-load.js";
 import { LeastRequestPicker } from "../src/balancer/least-request.js";
 import { PeakEwmaPicker } from "../src/balancer/peak-ewma.js";
@@ -9,8 +10,6 @@ import { RingHashPicker } from "../src/balancer/ring-hash.js";
 import { RoundRobinPicker } from "../src/balancer/round-robin.js";
 import { seededRandom } from "../src/balancer/seeded-random.js";
 import { WeightedRoundRobinPicker } from "../src/balancer/weighted-round-robin.js";
-import { FakeClock } from "../src/clock.js";
-import { DEFAULT_POLICY, type LbAlgorithmName } from "../src/policy/index.js";
 
 describe("balancer registry", () => {
   const clock = new FakeClock();

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { FakeClock } from "@switchboard/core";
 import { EndpointLoad } from "../src/balancer/endpoint-load.js";
 import { murmur3 } from "../src/balancer/hash.js";
 import { RingHashPicker } from "../src/balancer/ring-hash.js";
 import { seededRandom } from "../src/balancer/seeded-random.js";
-import { FakeClock } from "../src/clock.js";
 
 const clock = new FakeClock();
 type Endpoint = { key: string; weight: number; load: EndpointLoad };

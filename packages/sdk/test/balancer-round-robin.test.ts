@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { FakeClock } from "@switchboard/core";
 import { EndpointLoad } from "../src/balancer/endpoint-load.js";
 import { RoundRobinPicker } from "../src/balancer/round-robin.js";
 import { seededRandom } from "../src/balancer/seeded-random.js";
-import { FakeClock } from "../src/clock.js";
 
 const clock = new FakeClock();
 const endpoints = ["a", "b", "c", "d"].map((key) => ({

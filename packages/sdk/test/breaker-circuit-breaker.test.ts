@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
+import type { ResolvedBreakerConfig } from "@switchboard/core";
+import { FakeClock } from "@switchboard/core";
 import { type BreakerStateChange, CircuitBreaker } from "../src/breaker/circuit-breaker.js";
-import { FakeClock } from "../src/clock.js";
-import type { ResolvedBreakerConfig } from "../src/policy/index.js";
 
 /** Consecutive trigger only, unless a test turns the others on. */
 const base: ResolvedBreakerConfig = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { FakeClock } from "@switchboard/core";
 import { FailureSources } from "../src/breaker/failure-sources.js";
-import { FakeClock } from "../src/clock.js";
 
 const A: ReadonlySet<string> = new Set(["a:1"]);
 const B: ReadonlySet<string> = new Set(["b:2"]);

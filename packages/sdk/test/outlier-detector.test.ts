@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
+import type { ResolvedOutlierDetection } from "@switchboard/core";
+import { FakeClock } from "@switchboard/core";
 import { OutlierDetector, type OutlierEvent } from "../src/breaker/outlier-detector.js";
-import { FakeClock } from "../src/clock.js";
-import type { ResolvedOutlierDetection } from "../src/policy/index.js";
 
 const config: ResolvedOutlierDetection = {
   maxEjectionPercent: 50,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FakeClock } from "../src/clock.js";
+import { FakeClock } from "@switchboard/core";
 import { TokenBucket } from "../src/ratelimit/token-bucket.js";
 
 describe("token bucket rate limiter", () => {

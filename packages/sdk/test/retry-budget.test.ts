@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FakeClock } from "../src/clock.js";
+import { FakeClock } from "@switchboard/core";
 import { RetryBudget } from "../src/retry/retry-budget.js";
 
 /** Retries granted in a row until the budget refuses one. */

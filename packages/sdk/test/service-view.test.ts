@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Metadata } from "@grpc/grpc-js";
-import pino from "pino";
-import { applyResponse } from "../src/client/apply-response.js";
-import { Backoff } from "../src/client/backoff.js";
-import type { ServiceRuntime } from "../src/client/service-runtime.js";
-import { ServiceView } from "../src/client/service-view.js";
 import type {
   ServiceDelta,
   ServiceSnapshot,
   WatchRequest,
   WatchResponse,
-} from "../src/gen/switchboard/v1/discovery.js";
-import { type Endpoint, HealthStatus, RemovalReason } from "../src/gen/switchboard/v1/types.js";
+} from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import { type Endpoint, HealthStatus, RemovalReason } from "@switchboard/core/gen/switchboard/v1/types.js";
+import pino from "pino";
+import { applyResponse } from "../src/client/apply-response.js";
+import { Backoff } from "../src/client/backoff.js";
+import type { ServiceRuntime } from "../src/client/service-runtime.js";
+import { ServiceView } from "../src/client/service-view.js";
 import { deadlineFromMetadata } from "../src/grpc/call-context.js";
 
 function endpoint(port: number, health = HealthStatus.HEALTH_STATUS_SERVING): Endpoint {

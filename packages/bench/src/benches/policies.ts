@@ -1,5 +1,9 @@
 /** Mesh policies the benchmarks set through the Admin API. */
-import { type DeepPartial, LoadBalancing_Algorithm, type Policy } from "../gen/switchboard/v1/policy.js";
+import {
+  type DeepPartial,
+  LoadBalancing_Algorithm,
+  type Policy,
+} from "@switchboard/core/gen/switchboard/v1/policy.js";
 
 /** Data path (c): peak_ewma, a service circuit breaker and retries, every other setting at its default. */
 export const DATA_PATH_POLICY: DeepPartial<Policy> = {

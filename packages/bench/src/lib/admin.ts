@@ -1,13 +1,13 @@
 /** The control plane's Admin and Registration APIs as promises, as an operator's tool uses them. */
 import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
-import { AdminClient } from "../gen/switchboard/v1/admin.js";
-import { type DeepPartial, Policy } from "../gen/switchboard/v1/policy.js";
+import { AdminClient } from "@switchboard/core/gen/switchboard/v1/admin.js";
+import { type DeepPartial, Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import {
   type DeregisterResponse,
   type RegisterRequest,
   type RegisterResponse,
   RegistrationClient,
-} from "../gen/switchboard/v1/registration.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
 
 function settle<T>(resolve: (v: T) => void, reject: (e: Error) => void) {
   return (e: ServiceError | null, r: T) => (e ? reject(e) : resolve(r));

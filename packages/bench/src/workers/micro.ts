@@ -3,19 +3,22 @@
  * a pick for each balancer (10 endpoints), a breaker admission + outcome, a token-bucket take,
  * the retry budget, and the endpoint load bookkeeping of one call.
  */
+
+import {
+  type DeepPartial,
+  LoadBalancing_Algorithm,
+  Policy,
+} from "@switchboard/core/gen/switchboard/v1/policy.js";
+import { type LbAlgorithmName, type ResolvedPolicy, validatePolicy } from "@switchboard/sdk";
 import {
   CircuitBreaker,
   createBalancer,
   EndpointLoad,
-  type LbAlgorithmName,
   monotonicClock,
   type Pickable,
-  type ResolvedPolicy,
   RetryBudget,
   TokenBucket,
-  validatePolicy,
-} from "@switchboard/sdk";
-import { type DeepPartial, LoadBalancing_Algorithm, Policy } from "../gen/switchboard/v1/policy.js";
+} from "@switchboard/sdk/internals";
 import { rotate } from "../lib/stats.js";
 import type { Role } from "./role.js";
 

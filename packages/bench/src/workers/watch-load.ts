@@ -5,7 +5,11 @@
  * stream had the new version.
  */
 import { type ClientDuplexStream, credentials } from "@grpc/grpc-js";
-import { DiscoveryClient, type WatchRequest, type WatchResponse } from "../gen/switchboard/v1/discovery.js";
+import {
+  DiscoveryClient,
+  type WatchRequest,
+  type WatchResponse,
+} from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import { wallMs } from "../lib/clock.js";
 import { median } from "../lib/stats.js";
 import type { Role } from "./role.js";

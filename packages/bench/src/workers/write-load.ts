@@ -12,7 +12,7 @@ import {
   type KeepAliveResponse,
   KeepAliveResponse_LeaseState,
   RegistrationClient,
-} from "../gen/switchboard/v1/registration.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { Registration } from "../lib/admin.js";
 import { sleep } from "../lib/clock.js";
 import { Histogram, type HistogramData } from "../lib/histogram.js";

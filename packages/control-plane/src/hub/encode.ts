@@ -8,7 +8,7 @@ import {
   type ServiceSnapshot,
   type SubscriptionError,
   WatchResponse,
-} from "../gen/switchboard/v1/discovery.js";
+} from "@switchboard/core/gen/switchboard/v1/discovery.js";
 
 export function encodeSnapshot(epoch: string, snapshot: ServiceSnapshot): Buffer {
   return Buffer.from(

@@ -1,6 +1,10 @@
-import type { RemovedEndpoint, ServiceDelta, ServiceSnapshot } from "../gen/switchboard/v1/discovery.js";
-import type { Policy } from "../gen/switchboard/v1/policy.js";
-import type { Endpoint } from "../gen/switchboard/v1/types.js";
+import type {
+  RemovedEndpoint,
+  ServiceDelta,
+  ServiceSnapshot,
+} from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { Endpoint } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { endpointToProto, removalReasonToProto } from "../mapping.js";
 import type { Change } from "../store/types.js";
 import type { ServiceEntry } from "./service-entry.js";

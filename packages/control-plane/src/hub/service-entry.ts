@@ -1,4 +1,4 @@
-import type { Policy } from "../gen/switchboard/v1/policy.js";
+import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import type { Change, ChangeNotice, EndpointRecord, ServiceState } from "../store/types.js";
 
 /** A change as the hub keeps it: with the (monotonic) time it reached this replica. */

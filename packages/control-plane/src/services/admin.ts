@@ -1,8 +1,6 @@
 import { status } from "@grpc/grpc-js";
-import type { Clock } from "@switchboard/sdk";
-import { validatePolicy } from "@switchboard/sdk";
-import type { Logger } from "pino";
-import { ControlPlaneError, invalidArgument } from "../errors.js";
+import type { Clock } from "@switchboard/core";
+import { validatePolicy } from "@switchboard/core";
 import type {
   AdminServer,
   DeletePolicyRequest,
@@ -18,7 +16,9 @@ import type {
   RemoveEndpointResponse,
   SetPolicyRequest,
   SetPolicyResponse,
-} from "../gen/switchboard/v1/admin.js";
+} from "@switchboard/core/gen/switchboard/v1/admin.js";
+import type { Logger } from "pino";
+import { ControlPlaneError, invalidArgument } from "../errors.js";
 import { endpointStatusToProto, subscriberToProto, summaryToProto } from "../mapping.js";
 import type { MutationResult, Store } from "../store/types.js";
 import { checkEndpointId, checkServiceName, expect, requestOptions } from "../validation.js";

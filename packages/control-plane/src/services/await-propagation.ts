@@ -1,8 +1,8 @@
-import { invalidArgument } from "../errors.js";
 import type {
   AwaitPropagationRequest,
   AwaitPropagationResponse,
-} from "../gen/switchboard/v1/registration.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { invalidArgument } from "../errors.js";
 import type { Store, SubscriberInfo } from "../store/types.js";
 import { checkServiceName, expect } from "../validation.js";
 

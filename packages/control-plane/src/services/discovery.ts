@@ -1,9 +1,13 @@
 import { performance } from "node:perf_hooks";
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
-import type { Clock } from "@switchboard/sdk";
+import type { Clock } from "@switchboard/core";
+import {
+  DiscoveryService,
+  type Hello,
+  type WatchRequest,
+} from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Logger } from "pino";
 import { ControlPlaneError, invalidArgument } from "../errors.js";
-import { DiscoveryService, type Hello, type WatchRequest } from "../gen/switchboard/v1/discovery.js";
 import type { DiscoveryHub } from "../hub/hub.js";
 import type { WatchSink } from "../hub/types.js";
 import type { WatchSession } from "../hub/watch-session.js";

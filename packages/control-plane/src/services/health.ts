@@ -5,7 +5,7 @@ import {
   type HealthCheckResponse,
   type HealthServer,
   HealthCheckResponse_ServingStatus as ServingStatus,
-} from "../gen/grpc/health/v1/health.js";
+} from "@switchboard/core/gen/grpc/health/v1/health.js";
 import { observe, type RpcContext, serviceError, toStatus } from "./rpc.js";
 import { StreamSlots } from "./stream-slots.js";
 

@@ -1,13 +1,13 @@
 import { performance } from "node:perf_hooks";
 import { type handleBidiStreamingCall, type ServerDuplexStream, status } from "@grpc/grpc-js";
-import type { Logger } from "pino";
-import { invalidArgument } from "../errors.js";
+import { healthFromProto } from "@switchboard/core";
 import {
   type KeepAliveRequest,
   type KeepAliveResponse,
   KeepAliveResponse_LeaseState as LeaseState,
-} from "../gen/switchboard/v1/registration.js";
-import { healthFromProto } from "../mapping.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
+import type { Logger } from "pino";
+import { invalidArgument } from "../errors.js";
 import type { RenewItem, RenewResult, Store } from "../store/types.js";
 import { checkLeaseId, expect } from "../validation.js";
 import { authorize, observe, type RpcContext, type RpcStatus, toStatus } from "./rpc.js";

@@ -4,8 +4,8 @@
  * to eight intervals) while no read completes a wait. Callers past a limit are refused.
  */
 import { status } from "@grpc/grpc-js";
+import type { AwaitPropagationResponse } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { ControlPlaneError } from "../errors.js";
-import type { AwaitPropagationResponse } from "../gen/switchboard/v1/registration.js";
 import type { Store, SubscriberInfo } from "../store/types.js";
 import { allSubscribers, type PropagationSource } from "./await-propagation.js";
 

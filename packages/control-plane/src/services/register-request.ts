@@ -1,5 +1,5 @@
-import type { RegisterRequest } from "../gen/switchboard/v1/registration.js";
-import { healthFromProto } from "../mapping.js";
+import { healthFromProto } from "@switchboard/core";
+import type { RegisterRequest } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import type { RegisterInput } from "../store/types.js";
 import {
   type Checked,

@@ -1,7 +1,5 @@
 import { type Metadata, status } from "@grpc/grpc-js";
-import type { Clock } from "@switchboard/sdk";
-import type { Logger } from "pino";
-import { ControlPlaneError } from "../errors.js";
+import type { Clock } from "@switchboard/core";
 import type {
   AwaitPropagationRequest,
   AwaitPropagationResponse,
@@ -10,7 +8,9 @@ import type {
   RegisterRequest,
   RegisterResponse,
   RegistrationServer,
-} from "../gen/switchboard/v1/registration.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
+import type { Logger } from "pino";
+import { ControlPlaneError } from "../errors.js";
 import type { Store } from "../store/types.js";
 import { checkLeaseId, expect, requestOptions } from "../validation.js";
 import { awaitPropagation, type PropagationSource } from "./await-propagation.js";

@@ -30,7 +30,7 @@ export interface RpcStatus {
 
 /** The status a caller gets for an error; unexpected errors are logged and become INTERNAL. */
 export function toStatus(error: unknown, log: Logger, method: string): RpcStatus {
-  if (isControlPlaneError(error)) return { code: error.code, details: error.message };
+  if (isControlPlaneError(error)) return { code: error.code, details: error.details };
   log.error({ err: error, method }, "unexpected error in RPC handler");
   return { code: status.INTERNAL, details: "internal error in the control plane; see its logs" };
 }

@@ -1,7 +1,7 @@
 /** Applies one WatchRequest (after Hello) to a stream's session. */
 import { status } from "@grpc/grpc-js";
+import type { WatchRequest } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import { ControlPlaneError, invalidArgument } from "../errors.js";
-import type { WatchRequest } from "../gen/switchboard/v1/discovery.js";
 import type { WatchSession } from "../hub/watch-session.js";
 import { checkServiceName } from "../validation.js";
 

@@ -2,7 +2,7 @@
  * JSON forms of records and changes as RedisStore keeps them, parsed back with checks: the
  * data crosses a process boundary and may have been written by another version of the code.
  */
-import { Policy } from "../gen/switchboard/v1/policy.js";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { storeFailure } from "./errors.js";
 import type { Change, EndpointRecord, Health, RemovalReason } from "./types.js";
 

@@ -3,7 +3,7 @@
  * the store can pass them to their callers unchanged.
  */
 import { status } from "@grpc/grpc-js";
-import { MeshError } from "@switchboard/sdk";
+import { MeshError } from "@switchboard/core";
 
 /** The store cannot be reached right now; the caller may retry later. */
 export function storeUnavailable(details: string, cause?: unknown): MeshError {

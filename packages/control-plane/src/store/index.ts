@@ -2,7 +2,6 @@ export type { StoreOptions } from "./create-store.js";
 export { createStore } from "./create-store.js";
 export { storeUnavailable } from "./errors.js";
 export { MemoryStore } from "./memory-store.js";
-export { formatEndpointId } from "./records.js";
 export { RedisStore } from "./redis-store.js";
 export type {
   MemoryStoreOptions,

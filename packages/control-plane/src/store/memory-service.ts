@@ -1,5 +1,5 @@
 /** One service as MemoryStore holds it: endpoints, policy, version and its capped change log. */
-import { Policy } from "../gen/switchboard/v1/policy.js";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { compareById, deepFreeze, withDeadline } from "./records.js";
 import { summarizeService } from "./summary.js";
 import type { Change, EndpointRecord, ServiceState, ServiceSummary } from "./types.js";

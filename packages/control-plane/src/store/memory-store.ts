@@ -5,7 +5,8 @@
  * subscriber lists with a TTL, and a change feed delivered asynchronously in order.
  */
 import { randomUUID } from "node:crypto";
-import { Policy } from "../gen/switchboard/v1/policy.js";
+import { formatEndpointId } from "@switchboard/core";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { storeClosed, storeFailure } from "./errors.js";
 import { ListenerSet, warnListenerError } from "./listeners.js";
 import { MemoryService } from "./memory-service.js";
@@ -13,7 +14,6 @@ import {
   checkHealth,
   checkRegisterInput,
   deepFreeze,
-  formatEndpointId,
   newEndpointRecord,
   nonNegativeInt,
   positiveInt,

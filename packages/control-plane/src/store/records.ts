@@ -1,16 +1,9 @@
 /**
  * Pieces both stores share, so they agree on ids, record shapes and argument rules exactly.
  */
+import { formatEndpointId, HEALTH_VALUES } from "@switchboard/core";
 import { invalidStoreArgument } from "./errors.js";
 import type { EndpointRecord, Health, RegisterInput } from "./types.js";
-
-const HEALTH_VALUES: readonly Health[] = ["SERVING", "NOT_SERVING", "DRAINING"];
-
-/** "host:port"; an IPv6 host is bracketed ("[::1]:50051") so the port stays unambiguous. */
-export function formatEndpointId(host: string, port: number): string {
-  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `${bracketed}:${port}`;
-}
 
 /**
  * Times are whole milliseconds: a fractional high-resolution clock would otherwise round

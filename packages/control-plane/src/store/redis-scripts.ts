@@ -3,8 +3,8 @@
  * documents, and hands the reply to the script's one decoder (script-table.ts).
  */
 import { randomUUID } from "node:crypto";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import type { Redis } from "ioredis";
-import { Policy } from "../gen/switchboard/v1/policy.js";
 import { parseJson } from "./change-codec.js";
 import type { StoreKeys } from "./keys.js";
 import { type LuaScript, loadScript, type ScriptArg } from "./lua-script.js";

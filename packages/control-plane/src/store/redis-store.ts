@@ -8,9 +8,9 @@
  * with the feed resumed where it stopped, as soon as Redis answers.
  */
 import { randomUUID } from "node:crypto";
-import { isMeshError } from "@switchboard/sdk";
+import { isMeshError } from "@switchboard/core";
+import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import type { Redis } from "ioredis";
-import type { Policy } from "../gen/switchboard/v1/policy.js";
 import { ChangeStreamTail } from "./change-tail.js";
 import { storeClosed, storeFailure, storeUnavailable } from "./errors.js";
 import { storeKeys } from "./keys.js";

@@ -4,7 +4,7 @@
  * and reports its failures, see guarded-store.ts). The script list and the guarded list are
  * both derived from here.
  */
-import { Policy } from "../gen/switchboard/v1/policy.js";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { parseChange, parseEndpointRecord, parseJson } from "./change-codec.js";
 import { storeFailure } from "./errors.js";
 import { withDeadline } from "./records.js";

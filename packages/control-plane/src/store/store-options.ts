@@ -2,8 +2,8 @@
  * Options of both stores, with every default declared beside its field and applied in one
  * `resolve…Options()` that rejects bad values naming the field.
  */
-import type { Clock } from "@switchboard/sdk";
-import { systemClock } from "@switchboard/sdk";
+import type { Clock } from "@switchboard/core";
+import { systemClock } from "@switchboard/core";
 import type { Logger } from "pino";
 
 export type StoreLogger = Pick<Logger, "info" | "warn" | "error">;

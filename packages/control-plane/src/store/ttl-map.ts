@@ -1,4 +1,4 @@
-import type { Clock } from "@switchboard/sdk";
+import type { Clock } from "@switchboard/core";
 
 /**
  * A map whose entries vanish `ttlMs` after they were set, measured on an injected clock: the

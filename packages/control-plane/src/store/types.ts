@@ -15,21 +15,16 @@
  * - A mutation carrying a request id takes effect once: a repeat within the retention period
  *   answers the first result.
  */
-import type { Policy } from "../gen/switchboard/v1/policy.js";
+import type { EndpointInfo, Health } from "@switchboard/core";
+import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 
-export type Health = "SERVING" | "NOT_SERVING" | "DRAINING";
+export type { Health } from "@switchboard/core";
+export { effectiveHealth } from "@switchboard/core";
 export type RemovalReason = "DEREGISTERED" | "EXPIRED" | "ADMIN_REMOVED";
 
 /** One endpoint as stored. */
-export interface EndpointRecord {
-  /** "host:port" (IPv6 hosts in brackets: "[::1]:50051"). */
-  readonly id: string;
+export interface EndpointRecord extends EndpointInfo {
   readonly service: string;
-  readonly host: string;
-  readonly port: number;
-  readonly zone: string;
-  readonly weight: number;
-  readonly metadata: Readonly<Record<string, string>>;
   /** What the instance last reported. */
   readonly reportedHealth: Health;
   /** An operator holds it in DRAINING. Effective health is then DRAINING whatever it reports. */
@@ -39,10 +34,6 @@ export interface EndpointRecord {
   readonly registeredAtMs: number;
   readonly renewedAtMs: number;
   readonly expiresAtMs: number;
-}
-
-export function effectiveHealth(e: Pick<EndpointRecord, "adminDrained" | "reportedHealth">): Health {
-  return e.adminDrained ? "DRAINING" : e.reportedHealth;
 }
 
 export interface ServiceState {

@@ -1,5 +1,5 @@
 import type { Server } from "@grpc/grpc-js";
-import type { Clock } from "@switchboard/sdk";
+import type { Clock } from "@switchboard/core";
 import type { Logger } from "pino";
 import type { DiscoveryHub } from "../hub/hub.js";
 import type { SubscriberRow } from "../hub/subscriber-table.js";

@@ -6,11 +6,14 @@ import {
   Metadata,
   type ServiceError,
 } from "@grpc/grpc-js";
+import { HealthClient } from "@switchboard/core/gen/grpc/health/v1/health.js";
+import { AdminClient } from "@switchboard/core/gen/switchboard/v1/admin.js";
+import { DiscoveryClient } from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import {
+  type RegisterRequest,
+  RegistrationClient,
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { pino } from "pino";
-import { HealthClient } from "../../src/gen/grpc/health/v1/health.js";
-import { AdminClient } from "../../src/gen/switchboard/v1/admin.js";
-import { DiscoveryClient } from "../../src/gen/switchboard/v1/discovery.js";
-import { type RegisterRequest, RegistrationClient } from "../../src/gen/switchboard/v1/registration.js";
 import { type ControlPlane, type ControlPlaneOptions, createControlPlane } from "../../src/index.js";
 import { MemoryStore } from "../../src/store/index.js";
 

@@ -1,6 +1,10 @@
 /** A Discovery Watch stream for tests: read responses one by one, with a timeout. */
 import { type ClientDuplexStream, Metadata, type ServiceError } from "@grpc/grpc-js";
-import type { DiscoveryClient, WatchRequest, WatchResponse } from "../../src/gen/switchboard/v1/discovery.js";
+import type {
+  DiscoveryClient,
+  WatchRequest,
+  WatchResponse,
+} from "@switchboard/core/gen/switchboard/v1/discovery.js";
 
 export class WatchClient {
   readonly stream: ClientDuplexStream<WatchRequest, WatchResponse>;

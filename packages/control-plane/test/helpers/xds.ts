@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
-import { RegistrationClient } from "../../src/gen/switchboard/v1/registration.js";
+import { RegistrationClient } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { xdsServices } from "../../src/xds/protos.js";
 import { call, registerRequest } from "./control-plane.js";
 

@@ -1,4 +1,4 @@
-import { LatencyHistogram, statusName } from "@switchboard/sdk";
+import { LatencyHistogram, statusName } from "@switchboard/sdk/internals";
 import type { CallResult } from "./load-generator.js";
 
 /** Latency percentiles of a set of calls, ms. */

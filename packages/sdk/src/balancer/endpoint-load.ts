@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import type { Clock } from "@switchboard/core";
 
 /**
  * Cost of an endpoint that has calls in flight but no latency sample yet, plus its in-flight

@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import type { Clock } from "@switchboard/core";
 import { PowerOfChoicesPicker } from "./power-of-choices.js";
 import type { BalancerFactory, Pickable, PickContext } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { LbAlgorithmName, ResolvedLoadBalancing } from "../policy/index.js";
+import type { LbAlgorithmName, ResolvedLoadBalancing } from "@switchboard/core";
 import { leastRequest } from "./least-request.js";
 import { peakEwma } from "./peak-ewma.js";
 import { random } from "./random.js";

@@ -1,5 +1,4 @@
-import type { Clock } from "../clock.js";
-import type { ResolvedLoadBalancing } from "../policy/index.js";
+import type { Clock, ResolvedLoadBalancing } from "@switchboard/core";
 import type { EndpointLoad } from "./endpoint-load.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { ResolvedBreakerConfig } from "../policy/index.js";
+import type { ResolvedBreakerConfig } from "@switchboard/core";
 import type { TripStrategy } from "./trip-strategy.js";
 
 /** Trips after `consecutiveFailures` failures in a row (0: never). A success resets the run. */

@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import type { Clock } from "@switchboard/core";
 
 /** A failed call that reached no endpoint: evidence about the whole service. */
 const NO_ENDPOINT = "*";

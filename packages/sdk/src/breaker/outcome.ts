@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import type { ResolvedBreakerConfig } from "../policy/index.js";
+import type { ResolvedBreakerConfig } from "@switchboard/core";
 
 /** How a call's end counts for a breaker. */
 export type CallOutcome = "success" | "failure" | "ignore";

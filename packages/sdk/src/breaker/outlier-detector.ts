@@ -1,5 +1,4 @@
-import type { Clock } from "../clock.js";
-import type { ResolvedOutlierDetection } from "../policy/index.js";
+import type { Clock, ResolvedOutlierDetection } from "@switchboard/core";
 import { type BreakerState, CircuitBreaker } from "./circuit-breaker.js";
 
 /** An endpoint left rotation (its breaker opened) or came back (its breaker closed). */

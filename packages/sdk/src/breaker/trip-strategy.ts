@@ -1,4 +1,4 @@
-import type { ResolvedBreakerConfig } from "../policy/index.js";
+import type { ResolvedBreakerConfig } from "@switchboard/core";
 /**
  * Decides when a closed breaker opens, apart from the breaker's state (as cockatiel separates
  * its breaker policies from the breaker). The breaker feeds it the outcomes of calls that end

@@ -1,5 +1,4 @@
-import type { Clock } from "../clock.js";
-import type { ResolvedBreakerConfig } from "../policy/index.js";
+import type { Clock, ResolvedBreakerConfig } from "@switchboard/core";
 import { RollingWindow } from "../stats/rolling-window.js";
 import type { TripStrategy } from "./trip-strategy.js";
 

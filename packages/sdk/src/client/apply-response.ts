@@ -1,5 +1,5 @@
+import type { WatchRequest, WatchResponse } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Logger } from "pino";
-import type { WatchRequest, WatchResponse } from "../gen/switchboard/v1/discovery.js";
 import type { ServiceRuntime } from "./service-runtime.js";
 
 /** What to send back for one response, and what it did. */

@@ -6,13 +6,13 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
-import type { Logger } from "pino";
 import {
   DiscoveryClient,
   type Hello,
   type WatchRequest,
   type WatchResponse,
-} from "../gen/switchboard/v1/discovery.js";
+} from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import type { Logger } from "pino";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 
 export interface DiscoveryConnectionOptions {

@@ -7,7 +7,7 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
-import { MeshError } from "../errors.js";
+import { MeshError } from "@switchboard/core";
 
 export interface CallOptionsLike {
   /** Deadline for the whole call (all attempts), ms from now. The policy's default applies when unset; the shorter wins. */

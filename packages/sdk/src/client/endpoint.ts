@@ -1,35 +1,30 @@
-import { type Endpoint, HealthStatus } from "../gen/switchboard/v1/types.js";
+import {
+  type EndpointInfo,
+  effectiveHealth,
+  formatEndpointId,
+  type Health,
+  healthFromProto,
+} from "@switchboard/core";
+import type { Endpoint } from "@switchboard/core/gen/switchboard/v1/types.js";
 
-export type EndpointHealth = "SERVING" | "NOT_SERVING" | "DRAINING";
+export type EndpointHealth = Health;
 
 /** One endpoint of a mesh service, as the client knows it. */
-export interface MeshEndpoint {
-  /** "host:port" (IPv6 in brackets). */
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  readonly zone: string;
-  readonly weight: number;
-  readonly metadata: Readonly<Record<string, string>>;
+export interface MeshEndpoint extends EndpointInfo {
   readonly health: EndpointHealth;
 }
 
-function healthOf(h: HealthStatus): EndpointHealth {
-  switch (h) {
-    case HealthStatus.HEALTH_STATUS_NOT_SERVING:
-      return "NOT_SERVING";
-    case HealthStatus.HEALTH_STATUS_DRAINING:
-      return "DRAINING";
-    default:
-      return "SERVING";
-  }
+/** The reported health; an unset or unknown value counts as SERVING. */
+function reportedHealth(e: Endpoint): Health {
+  const health = healthFromProto(e.health);
+  return health === undefined || health === "invalid" ? "SERVING" : health;
 }
 
 /** Converts a wire endpoint; undefined when it cannot be used (no host or port). */
 export function endpointFromProto(e: Endpoint): MeshEndpoint | undefined {
   if (!e.host || !e.port || e.port > 65535) return undefined;
   const host = e.host.startsWith("[") ? e.host.slice(1, -1) : e.host;
-  const id = e.id || (host.includes(":") ? `[${host}]:${e.port}` : `${host}:${e.port}`);
+  const id = e.id || formatEndpointId(host, e.port);
   return {
     id,
     host,
@@ -37,7 +32,7 @@ export function endpointFromProto(e: Endpoint): MeshEndpoint | undefined {
     zone: e.zone,
     weight: e.weight > 0 ? e.weight : 1,
     metadata: e.metadata ?? {},
-    health: e.adminDrained ? "DRAINING" : healthOf(e.health),
+    health: effectiveHealth({ adminDrained: e.adminDrained, reportedHealth: reportedHealth(e) }),
   };
 }
 

@@ -1,5 +1,5 @@
+import type { WatchResponse } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Logger } from "pino";
-import type { WatchResponse } from "../gen/switchboard/v1/discovery.js";
 import { registerWithGrpc } from "../grpc/register.js";
 import { ClientMetrics } from "../metrics/client-metrics.js";
 import { CallStatsTable } from "../stats/call-stats-table.js";

@@ -1,6 +1,6 @@
+import { statusName } from "@switchboard/core";
 import type { Counter, Histogram } from "prom-client";
 import type { ClientMetrics } from "../metrics/client-metrics.js";
-import { statusName } from "../policy/status-codes.js";
 import type { CallStats } from "../stats/call-stats.js";
 
 /**

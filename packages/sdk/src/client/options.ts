@@ -1,9 +1,13 @@
-import { hostname } from "node:os";
 import { type ChannelCredentials, type ChannelOptions, credentials } from "@grpc/grpc-js";
+import {
+  type Clock,
+  defaultInstanceId,
+  guardedLogDestination,
+  monotonicClock,
+  parseHostPort,
+} from "@switchboard/core";
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
-import { type Clock, monotonicClock } from "../clock.js";
-import { guardedLogDestination } from "../log-destination.js";
 
 export interface MeshClientOptions {
   /**
@@ -68,8 +72,6 @@ export interface ResolvedMeshClientOptions {
   readonly random: () => number;
 }
 
-const ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
-
 function positive(value: number | undefined, fallback: number, field: string): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0)
@@ -87,7 +89,7 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
   if (controlPlane.length === 0)
     throw new RangeError("createMeshClient: controlPlane needs at least one address");
   for (const address of controlPlane) {
-    if (!ADDRESS_RE.test(address)) {
+    if (parseHostPort(address) === undefined) {
       throw new RangeError(`createMeshClient: controlPlane "${address}" is not "host:port"`);
     }
   }
@@ -110,7 +112,7 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
       ...o.controlPlaneChannelOptions,
     },
     token: o.token ?? (env.SWITCHBOARD_DISCOVERY_TOKEN || undefined),
-    clientId: o.clientId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    clientId: o.clientId ?? defaultInstanceId(),
     zone: o.zone ?? env.SWITCHBOARD_ZONE ?? "",
     name: o.name ?? "default",
     channelCredentials: o.channelCredentials ?? credentials.createInsecure(),

@@ -1,8 +1,7 @@
+import type { Clock, MethodPolicyView } from "@switchboard/core";
+import { policyForMethod } from "@switchboard/core";
 import type { Logger } from "pino";
-import type { Clock } from "../clock.js";
 import type { ClientMetrics } from "../metrics/client-metrics.js";
-import { policyForMethod } from "../policy/method.js";
-import type { MethodPolicyView } from "../policy/types.js";
 import { CallStats } from "../stats/call-stats.js";
 import type { CallStatsTable } from "../stats/call-stats-table.js";
 import type { MeshEndpoint } from "./endpoint.js";

@@ -1,15 +1,9 @@
-import type { ServiceDelta, ServiceSnapshot } from "../gen/switchboard/v1/discovery.js";
-import type { Policy } from "../gen/switchboard/v1/policy.js";
-import { HealthStatus, RemovalReason } from "../gen/switchboard/v1/types.js";
-import type { ResolvedPolicy } from "../policy/types.js";
-import { DEFAULT_POLICY, validatePolicy } from "../policy/validate.js";
+import type { ResolvedPolicy } from "@switchboard/core";
+import { DEFAULT_POLICY, endpointToProto, validatePolicy } from "@switchboard/core";
+import type { ServiceDelta, ServiceSnapshot } from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import { RemovalReason } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { endpointFromProto, type MeshEndpoint, sameEndpoint } from "./endpoint.js";
-
-const HEALTH_TO_PROTO = {
-  SERVING: HealthStatus.HEALTH_STATUS_SERVING,
-  NOT_SERVING: HealthStatus.HEALTH_STATUS_NOT_SERVING,
-  DRAINING: HealthStatus.HEALTH_STATUS_DRAINING,
-} as const;
 
 /** What applying one response did. `rejected` carries the NACK reason. */
 export interface ApplyOutcome {
@@ -59,16 +53,7 @@ export class ServiceView {
     return {
       service: this.service,
       version: this.version,
-      endpoints: this.effective.map((e) => ({
-        id: e.id,
-        host: e.host,
-        port: e.port,
-        zone: e.zone,
-        weight: e.weight,
-        metadata: { ...e.metadata },
-        health: HEALTH_TO_PROTO[e.health],
-        adminDrained: false,
-      })),
+      endpoints: this.effective.map((e) => endpointToProto({ ...e, adminDrained: false })),
       policy: this.raw,
       emptiedByAdmin: false,
     };

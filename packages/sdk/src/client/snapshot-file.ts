@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { ServiceSnapshot } from "../gen/switchboard/v1/discovery.js";
+import { ServiceSnapshot } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 
 /** On-disk form: the last state applied per service, to start with at cold start. */
 interface SnapshotFileContent {

@@ -1,5 +1,5 @@
+import type { ServiceSnapshot } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Logger } from "pino";
-import type { ServiceSnapshot } from "../gen/switchboard/v1/discovery.js";
 import { writeSnapshotFile } from "./snapshot-file.js";
 
 /** Writes the snapshot file at most every `debounceMs`, after bursts of updates settle. */

@@ -1,16 +1,16 @@
-import { EndpointLoad } from "../balancer/endpoint-load.js";
-import { type BreakerState, CircuitBreaker } from "../breaker/circuit-breaker.js";
-import { FailureSources } from "../breaker/failure-sources.js";
-import { OutlierDetector } from "../breaker/outlier-detector.js";
-import type { Clock } from "../clock.js";
-import type { ClientMetrics } from "../metrics/client-metrics.js";
-import { POLICY_LIMITS } from "../policy/defaults.js";
 import type {
+  Clock,
   ResolvedBreakerConfig,
   ResolvedPolicy,
   ResolvedRateLimit,
   ResolvedRetryBudget,
-} from "../policy/types.js";
+} from "@switchboard/core";
+import { POLICY_LIMITS } from "@switchboard/core";
+import { EndpointLoad } from "../balancer/endpoint-load.js";
+import { type BreakerState, CircuitBreaker } from "../breaker/circuit-breaker.js";
+import { FailureSources } from "../breaker/failure-sources.js";
+import { OutlierDetector } from "../breaker/outlier-detector.js";
+import type { ClientMetrics } from "../metrics/client-metrics.js";
 import { TokenBucket } from "../ratelimit/token-bucket.js";
 import { RetryBudget } from "../retry/retry-budget.js";
 

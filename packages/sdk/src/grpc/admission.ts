@@ -1,6 +1,6 @@
 import { type experimental, Metadata, status } from "@grpc/grpc-js";
+import type { MethodPolicyView } from "@switchboard/core";
 import type { ServiceRuntime } from "../client/service-runtime.js";
-import type { MethodPolicyView } from "../policy/types.js";
 import { CALL_CONTEXT, type CallContext } from "./call-context.js";
 import { localStatus, OutcomeFilterFactory, RejectFilterFactory } from "./outcome-filter.js";
 

@@ -1,5 +1,5 @@
 import type { Metadata, StatusObject } from "@grpc/grpc-js";
-import type { MethodPolicyView } from "../policy/types.js";
+import type { MethodPolicyView } from "@switchboard/core";
 
 /**
  * Per-call state shared by every attempt of one call. The config selector creates it and hands

@@ -1,12 +1,12 @@
 import { type ChannelOptions, connectivityState, experimental } from "@grpc/grpc-js";
+import type { ResolvedLoadBalancing } from "@switchboard/core";
+import { monotonicClock } from "@switchboard/core";
 import { EndpointLoad } from "../balancer/endpoint-load.js";
 import { createBalancer } from "../balancer/registry.js";
 import type { BalancerPicker } from "../balancer/types.js";
 import { preferLocalZone } from "../balancer/zone.js";
 import type { MeshEndpoint } from "../client/endpoint.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
-import { monotonicClock } from "../clock.js";
-import type { ResolvedLoadBalancing } from "../policy/types.js";
 import { MeshPicker, type PickEntry } from "./picker.js";
 
 export const MESH_LB_NAME = "switchboard_mesh";

@@ -1,8 +1,8 @@
 import { experimental, Metadata, type StatusObject, status } from "@grpc/grpc-js";
+import type { Clock } from "@switchboard/core";
 import type { CircuitBreaker } from "../breaker/circuit-breaker.js";
 import type { FailureSources } from "../breaker/failure-sources.js";
 import type { MethodRecord } from "../client/method-record.js";
-import type { Clock } from "../clock.js";
 import type { CallContext } from "./call-context.js";
 import { SINGLE_RESPONSE_HEADER } from "./single-response.js";
 

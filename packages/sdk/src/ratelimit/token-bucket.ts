@@ -1,5 +1,4 @@
-import type { Clock } from "../clock.js";
-import type { ResolvedRateLimit } from "../policy/index.js";
+import type { Clock, ResolvedRateLimit } from "@switchboard/core";
 
 /**
  * Client-side token bucket: holds up to `burst` tokens, refilled continuously at

@@ -1,5 +1,4 @@
-import type { Clock } from "../clock.js";
-import type { ResolvedRetryBudget } from "../policy/index.js";
+import type { Clock, ResolvedRetryBudget } from "@switchboard/core";
 import { RollingWindow } from "../stats/rolling-window.js";
 
 /**

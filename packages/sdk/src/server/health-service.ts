@@ -4,9 +4,9 @@ import {
   type HealthCheckResponse,
   type HealthServer,
   HealthCheckResponse_ServingStatus as Serving,
-} from "../gen/grpc/health/v1/health.js";
+} from "@switchboard/core/gen/grpc/health/v1/health.js";
 
-export { HealthService } from "../gen/grpc/health/v1/health.js";
+export { HealthService } from "@switchboard/core/gen/grpc/health/v1/health.js";
 export type ServingStatus = "SERVING" | "NOT_SERVING";
 
 /**

@@ -4,9 +4,9 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { formatEndpointId, healthToProto } from "@switchboard/core";
+import { RegistrationClient } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import type { Logger } from "pino";
-import { RegistrationClient } from "../gen/switchboard/v1/registration.js";
-import { HealthStatus } from "../gen/switchboard/v1/types.js";
 import { HealthService, HealthStatusTable } from "./health-service.js";
 import { InFlightTracker } from "./in-flight.js";
 import {
@@ -115,7 +115,7 @@ class MeshServerImpl implements MeshServer {
     });
     if (this.o.handleSignals) for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, this.onSignal);
     const registered = await this.firstRegistration();
-    const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    const address = formatEndpointId(host, port);
     this.logger.info({ address, registered }, "serving");
     return { address, port, registered };
   }
@@ -124,9 +124,7 @@ class MeshServerImpl implements MeshServer {
     if (this.state !== "serving" && this.state !== "not_serving") return;
     this.state = serving ? "serving" : "not_serving";
     this.health.setAll(serving ? "SERVING" : "NOT_SERVING");
-    await this.registrar?.setHealth(
-      serving ? HealthStatus.HEALTH_STATUS_SERVING : HealthStatus.HEALTH_STATUS_NOT_SERVING,
-    );
+    await this.registrar?.setHealth(healthToProto(serving ? "SERVING" : "NOT_SERVING"));
   }
 
   drain(): Promise<void> {
@@ -156,7 +154,7 @@ class MeshServerImpl implements MeshServer {
     const started = Date.now();
     this.health.setAll("NOT_SERVING");
     const registrar = this.registrar as Registrar;
-    const version = await registrar.setHealth(HealthStatus.HEALTH_STATUS_DRAINING);
+    const version = await registrar.setHealth(healthToProto("DRAINING"));
     let propagated = "control plane unreachable";
     if (version !== undefined) {
       try {

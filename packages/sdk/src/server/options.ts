@@ -7,8 +7,8 @@ import {
   type ServerCredentials,
   type ServerOptions,
 } from "@grpc/grpc-js";
+import { guardedLogDestination } from "@switchboard/core";
 import pino, { type Logger } from "pino";
-import { guardedLogDestination } from "../log-destination.js";
 
 export interface MeshServerOptions {
   /** Mesh service name clients call (`mesh:///<service>`). Required. */

@@ -1,7 +1,5 @@
 import { type ClientDuplexStream, Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import type { Logger } from "pino";
-import { Backoff, type BackoffOptions } from "../client/backoff.js";
-import { MeshError } from "../errors.js";
+import { MeshError } from "@switchboard/core";
 import {
   type AwaitPropagationResponse,
   type KeepAliveRequest,
@@ -9,8 +7,10 @@ import {
   KeepAliveResponse_LeaseState as LeaseState,
   type RegisterRequest,
   type RegistrationClient,
-} from "../gen/switchboard/v1/registration.js";
-import { HealthStatus } from "../gen/switchboard/v1/types.js";
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
+import type { Logger } from "pino";
+import { Backoff, type BackoffOptions } from "../client/backoff.js";
 
 export interface RegistrarOptions {
   /** One client per control-plane replica; the registrar moves to the next one on failure. */

@@ -1,4 +1,4 @@
-import { statusName } from "../policy/status-codes.js";
+import { statusName } from "@switchboard/core";
 import { LatencyHistogram } from "./latency-histogram.js";
 
 /** gRPC defines status codes 0..16; anything else is counted apart. */

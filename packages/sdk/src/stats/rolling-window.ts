@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import type { Clock } from "@switchboard/core";
 
 /**
  * Sums over a sliding time window, kept in a ring of fixed-width buckets (the breaker's call

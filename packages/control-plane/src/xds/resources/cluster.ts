@@ -1,4 +1,4 @@
-import type { ResolvedOutlierDetection, ResolvedPolicy } from "@switchboard/sdk";
+import type { ResolvedOutlierDetection, ResolvedPolicy } from "@switchboard/core";
 import { TYPE_URLS, typeUrlOf, type XdsMessage } from "../type-urls.js";
 import { ADS_CONFIG_SOURCE, duration, uint32 } from "./proto-values.js";
 

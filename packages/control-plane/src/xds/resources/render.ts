@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { DEFAULT_POLICY, type ResolvedPolicy, validatePolicy } from "@switchboard/sdk";
-import type { Policy } from "../../gen/switchboard/v1/policy.js";
+import { DEFAULT_POLICY, type ResolvedPolicy, validatePolicy } from "@switchboard/core";
+import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import type { EndpointRecord } from "../../store/types.js";
 import type { ResourceKind, XdsMessage } from "../type-urls.js";
 import { clusterFor, rejectedClusterFor } from "./cluster.js";

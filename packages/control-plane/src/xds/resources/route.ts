@@ -1,5 +1,4 @@
-import type { ResolvedPolicy, ResolvedRetry } from "@switchboard/sdk";
-import { statusName } from "@switchboard/sdk";
+import { type ResolvedPolicy, type ResolvedRetry, statusName } from "@switchboard/core";
 import { TYPE_URLS, type XdsMessage } from "../type-urls.js";
 import { duration, uint32 } from "./proto-values.js";
 

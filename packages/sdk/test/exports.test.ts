@@ -1,0 +1,10 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { committedSurface, currentSurface, surfaceChanges } from "../../../scripts/export-surface.js";
+
+describe("the published surface of @switchboard/sdk", () => {
+  it("exports exactly the names in test/exports.snapshot.json, entry point by entry point", async () => {
+    const changes = surfaceChanges("sdk", await currentSurface("sdk"), committedSurface("sdk"));
+    assert.deepEqual(changes, [], changes.join("\n"));
+  });
+});
