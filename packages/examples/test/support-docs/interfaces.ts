@@ -1,5 +1,6 @@
 /** Reads the members of an exported TypeScript interface, with their doc comments, from source
- * text (TypeScript 7 has no compiler API; the declarations this reads are plain enough). */
+ * text, those of the interfaces it extends (declared in the same source) included (TypeScript 7
+ * has no compiler API; the declarations this reads are plain enough). */
 
 export interface Member {
   readonly key: string;
@@ -11,7 +12,9 @@ export function interfaceMembers(source: string, name: string): Member[] {
   const lines = source.split("\n");
   const start = lines.findIndex((l) => new RegExp(`^export interface ${name}\\b.*\\{\\s*$`).test(l));
   if (start < 0) throw new Error(`interface ${name} not found`);
-  const out: Member[] = [];
+  // Members inherited from interfaces of the same source come first, as a reader sees them.
+  const bases = /\bextends\s+([\w\s,]+?)\s*\{\s*$/.exec(lines[start] ?? "")?.[1]?.split(/\s*,\s*/) ?? [];
+  const out: Member[] = bases.flatMap((base) => interfaceMembers(source, base));
   let doc: string[] = [];
   let inDoc = false;
   for (let i = start + 1; i < lines.length; i++) {
