@@ -5,7 +5,10 @@
  */
 import { fileURLToPath } from "node:url";
 import { credentials, Metadata } from "@grpc/grpc-js";
-import { RegistrationClient } from "@switchboard/core/gen/switchboard/v1/registration.js";
+import {
+  type RegisterResponse,
+  RegistrationClient,
+} from "@switchboard/core/gen/switchboard/v1/registration.js";
 import type { Child } from "../harness/children.js";
 import { CallLoad } from "../harness/load.js";
 import { RETRY_POLICY, runFor, startMesh } from "../harness/mesh.js";
@@ -36,8 +39,10 @@ async function report(child: Child, timeoutMs: number): Promise<WatcherReport> {
   return (JSON.parse(await line) as { report: WatcherReport }).report;
 }
 
-/** Registers (or re-registers, replacing) endpoint `i % endpoints` of BULK; 8 in flight. */
+/** Registers endpoint `i % endpoints` of BULK, or registers it again replacing its lease (an
+ * address held by a live lease is refused otherwise); 8 in flight, never two of one endpoint. */
 async function churn(
+  leases: Map<number, string>,
   address: string,
   from: number,
   changes: number,
@@ -51,21 +56,24 @@ async function churn(
   const worker = async () => {
     while (next < end) {
       const i = next++;
+      const port = 1000 + (i % endpoints);
       const request = {
         service: BULK,
         host: "10.9.0.1",
-        port: 1000 + (i % endpoints),
+        port,
         zone: "",
         weight: 0,
         metadata: bulky(i),
         health: 0,
         ttlMs: 60_000,
+        replacesLeaseId: leases.get(port),
       };
-      const version = await new Promise<number>((resolve, reject) =>
+      const { version, leaseId } = await new Promise<RegisterResponse>((resolve, reject) =>
         client.register(request, new Metadata(), { deadline: Date.now() + 5000 }, (e, r) =>
-          e ? reject(e) : resolve(r.version),
+          e ? reject(e) : resolve(r),
         ),
       );
+      leases.set(port, leaseId);
       last = Math.max(last, version);
       await onEach(i);
     }
@@ -126,11 +134,13 @@ export const stuckSubscriber: Scenario = {
     ctx.defer(() => clearInterval(sampler));
     let policyVersion = 0;
     let last = 0;
+    /** The lease of each BULK endpoint, by port, across rounds. */
+    const leases = new Map<number, string>();
     const peaks: number[] = [];
     for (let round = 0; round < s.rounds; round++) {
       rss.length = 0;
       const from = round * s.changesPerRound;
-      last = await churn(plane.address, from, s.changesPerRound, s.endpoints, async (i) => {
+      last = await churn(leases, plane.address, from, s.changesPerRound, s.endpoints, async (i) => {
         if (i % 100 === 99)
           policyVersion = await m.registry.setPolicy(m.service, { ...RETRY_POLICY, timeoutMs: 3000 + i });
       });
