@@ -5,6 +5,7 @@ export type {
   BreakerStateChange,
   CircuitBreakerOptions,
 } from "./circuit-breaker.js";
+export type { BreakerPermit } from "./circuit-breaker.js";
 export { CircuitBreaker } from "./circuit-breaker.js";
 export { ConsecutiveFailures } from "./consecutive-failures.js";
 export type { CallOutcome } from "./outcome.js";

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { Clock } from "../clock.js";
 import type { ClientMetrics } from "../metrics/client-metrics.js";
 import { policyForMethod } from "../policy/method.js";
@@ -80,8 +81,8 @@ export class ServiceRuntime {
   }
 
   /** Records one attempt's end against its endpoint. */
-  recordAttempt(key: string, code: number, latencyMs: number): void {
-    this.traffic.outlier?.record(key, code, latencyMs);
+  recordAttempt(key: string, code: number, latencyMs: number, permit?: BreakerPermit): void {
+    this.traffic.outlier?.record(key, code, latencyMs, permit);
     let stats = this.endpointStats.get(key);
     if (!stats) {
       stats = new CallStats();

@@ -1,10 +1,16 @@
 import { experimental, Metadata, type StatusObject, status } from "@grpc/grpc-js";
-import type { CircuitBreaker } from "../breaker/circuit-breaker.js";
+import type { BreakerPermit, CircuitBreaker } from "../breaker/circuit-breaker.js";
 import type { FailureSources } from "../breaker/failure-sources.js";
 import type { MethodRecord } from "../client/method-record.js";
 import type { Clock } from "../clock.js";
 import type { CallContext } from "./call-context.js";
 import { SINGLE_RESPONSE_HEADER } from "./single-response.js";
+
+/** The service/method breaker that let a call through, and how (probe or not). */
+export interface AdmittedCall {
+  readonly breaker: CircuitBreaker;
+  readonly permit: BreakerPermit;
+}
 
 /**
  * Per-call filter that sees the call's final status (after every retry): it records the call in
@@ -24,7 +30,7 @@ class OutcomeFilter extends experimental.BaseFilter {
   constructor(
     private readonly ctx: CallContext,
     private readonly record: MethodRecord,
-    private readonly breaker: CircuitBreaker | undefined,
+    private readonly admitted: AdmittedCall | undefined,
     private readonly sources: FailureSources,
     private readonly clock: Clock,
   ) {
@@ -49,11 +55,12 @@ class OutcomeFilter extends experimental.BaseFilter {
     const ctx = this.ctx;
     const latencyMs = this.clock.now() - ctx.startMs;
     this.record.record(s.code, latencyMs, ctx.retries);
-    const breaker = this.breaker;
-    if (breaker) {
+    const admitted = this.admitted;
+    if (admitted) {
+      const { breaker, permit } = admitted;
       // Before the breaker counts it, so its "failures from two endpoints" check sees this one.
       if (breaker.isFailure(s.code)) this.sources.note(attemptedEndpoints(ctx));
-      breaker.recordOutcome(s.code, latencyMs);
+      breaker.recordOutcome(s.code, latencyMs, permit);
     }
     return s;
   }
@@ -70,13 +77,13 @@ export class OutcomeFilterFactory implements experimental.FilterFactory<experime
   constructor(
     private readonly ctx: CallContext,
     private readonly record: MethodRecord,
-    private readonly breaker: CircuitBreaker | undefined,
+    private readonly admitted: AdmittedCall | undefined,
     private readonly sources: FailureSources,
     private readonly clock: Clock,
   ) {}
 
   createFilter(): experimental.Filter {
-    return new OutcomeFilter(this.ctx, this.record, this.breaker, this.sources, this.clock);
+    return new OutcomeFilter(this.ctx, this.record, this.admitted, this.sources, this.clock);
   }
 }
 
