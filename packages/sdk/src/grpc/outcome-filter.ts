@@ -21,7 +21,8 @@ export interface AdmittedCall {
  * a single message (SINGLE_RESPONSE_HEADER) and that message arrived, the connection dropping
  * before the status (the instance killed between its two writes) cannot mean anything but OK.
  * grpc-js could not retry such a call (it is committed once headers arrive); the caller gets the
- * answer instead of UNAVAILABLE.
+ * answer instead of UNAVAILABLE. Only a status the transport made up is completed: one the
+ * server sent carries the marker in its trailers and reaches the caller as it is.
  */
 class OutcomeFilter extends experimental.BaseFilter {
   private singleResponse = false;
@@ -47,11 +48,14 @@ class OutcomeFilter extends experimental.BaseFilter {
     return message;
   }
 
+  private droppedAfterAnswer(received: StatusObject): boolean {
+    return this.singleResponse && this.answered && isTransportDrop(received);
+  }
+
   override receiveTrailers(received: StatusObject): StatusObject {
-    const s =
-      received.code === status.UNAVAILABLE && this.singleResponse && this.answered
-        ? { code: status.OK, details: "", metadata: new Metadata() }
-        : received;
+    const s = this.droppedAfterAnswer(received)
+      ? { code: status.OK, details: "", metadata: new Metadata() }
+      : received;
     const ctx = this.ctx;
     const latencyMs = this.clock.now() - ctx.startMs;
     this.record.record(s.code, latencyMs, ctx.retries);
@@ -64,6 +68,14 @@ class OutcomeFilter extends experimental.BaseFilter {
     }
     return s;
   }
+}
+
+/**
+ * True for an UNAVAILABLE the client's transport made up (the connection dropped); false for any
+ * status a mesh server sent (its trailers carry the marker).
+ */
+function isTransportDrop(s: StatusObject): boolean {
+  return s.code === status.UNAVAILABLE && s.metadata.get(SINGLE_RESPONSE_HEADER).length === 0;
 }
 
 /** Every endpoint the call's attempts went to (the last one has not reported its end yet). */
