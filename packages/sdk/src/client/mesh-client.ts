@@ -184,6 +184,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       logger: this.logger,
       stats: this.stats_,
       localZone: o.zone,
+      epochChangeHoldMs: o.epochChangeHoldMs,
     });
     this.runtimes.set(service, runtime);
     return runtime;

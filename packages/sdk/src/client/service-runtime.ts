@@ -20,6 +20,8 @@ export interface RuntimeDeps {
   readonly stats: CallStatsTable;
   /** The client's own zone ("" for none). */
   readonly localZone: string;
+  /** How long endpoints of the previous epoch are kept after an epoch change, ms. */
+  readonly epochChangeHoldMs?: number;
 }
 
 /** Per-call-path data, rebuilt when the policy changes. */
@@ -41,6 +43,7 @@ export class ServiceRuntime {
   private readonly methods = new Map<string, MethodEntry>();
   private readonly byAddress = new Map<string, MeshEndpoint>();
   private readonly ejectionTimers = new Map<string, NodeJS.Timeout>();
+  private holdTimer: NodeJS.Timeout | undefined;
   private notifyScheduled = false;
   private failure: string | undefined;
 
@@ -48,7 +51,7 @@ export class ServiceRuntime {
     readonly service: string,
     readonly deps: RuntimeDeps,
   ) {
-    this.view = new ServiceView(service);
+    this.view = new ServiceView(service, { clock: deps.clock, epochChangeHoldMs: deps.epochChangeHoldMs });
     this.traffic = new TrafficState(service, deps.clock, deps.metrics, this.view.policy, (key, ejected) =>
       this.onEjectionChange(key, ejected),
     );
@@ -101,6 +104,22 @@ export class ServiceRuntime {
     }
     if (outcome.endpointsChanged) this.indexEndpoints();
     if (outcome.endpointsChanged || outcome.policyChanged) this.notify();
+    this.scheduleHoldEnd();
+  }
+
+  /** While endpoints of a previous epoch are held, a timer drops them when their time is up. */
+  private scheduleHoldEnd(): void {
+    const remaining = this.view.holdRemainingMs();
+    if (remaining === 0 || this.holdTimer) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      const outcome = this.view.endHoldIfDue();
+      if (outcome) {
+        this.deps.logger.info({ service: this.service }, "epoch change: now routing on re-registered endpoints only");
+      }
+      this.applied(outcome ?? { rejected: undefined, endpointsChanged: false, policyChanged: false });
+    }, remaining + 1);
+    this.holdTimer.unref();
   }
 
   /** Wakes listeners without a state change (e.g. the control plane became unreachable). */
@@ -120,6 +139,8 @@ export class ServiceRuntime {
   }
 
   close(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     for (const timer of this.ejectionTimers.values()) clearTimeout(timer);
     this.ejectionTimers.clear();
     this.listeners.clear();
