@@ -29,6 +29,7 @@ export { createMeshClient } from "./client/mesh-client.js";
 export type { MeshClientOptions } from "./client/options.js";
 export { resolveMeshClientOptions } from "./client/options.js";
 export type { EndpointStats, MeshStats, MethodStats, ServiceStats } from "./client/stats.js";
+export type { ConnectivityName } from "./client/traffic-state.js";
 export type { Clock } from "./clock.js";
 export { FakeClock, monotonicClock, systemClock } from "./clock.js";
 // Errors, clocks.
