@@ -245,6 +245,10 @@ class MeshClientImpl implements MeshClient, MeshHandle {
   }
 }
 
+// The `mesh:` scheme exists from the moment the SDK is imported, so a channel may be created
+// before the mesh client (it resolves once the mesh client exists).
+registerWithGrpc();
+
 /**
  * Connects this process to the Switchboard control plane. Every grpc-js channel to a
  * `mesh:///<service>` target then resolves, balances, breaks circuits, retries, applies deadlines
