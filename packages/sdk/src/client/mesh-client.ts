@@ -6,6 +6,7 @@ import { CallStatsTable } from "../stats/call-stats-table.js";
 import { SDK_VERSION } from "../version.js";
 import { applyResponse } from "./apply-response.js";
 import { DiscoveryConnection } from "./discovery-connection.js";
+import { assertOneGrpcJs } from "./grpc-copies.js";
 import {
   type CallOptionsLike,
   DynamicCaller,
@@ -252,9 +253,12 @@ registerWithGrpc();
 /**
  * Connects this process to the Switchboard control plane. Every grpc-js channel to a
  * `mesh:///<service>` target then resolves, balances, breaks circuits, retries, applies deadlines
- * and rate limits through it. Create one per process, before the first mesh channel.
+ * and rate limits through it. Create one per process (channels created before it wait for it).
+ * Throws a MeshError (FAILED_PRECONDITION) naming both folders when the application uses another
+ * copy of @grpc/grpc-js than the SDK, since no `mesh:` call could work then.
  */
 export function createMeshClient(options: MeshClientOptions = {}): MeshClient {
+  assertOneGrpcJs();
   registerWithGrpc();
   const mesh = new MeshClientImpl(resolveMeshClientOptions(options));
   registerMesh(mesh);
