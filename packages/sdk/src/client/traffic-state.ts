@@ -1,4 +1,4 @@
-import { EndpointLoad } from "../balancer/endpoint-load.js";
+import { EndpointLoad, LatencyBaseline } from "../balancer/endpoint-load.js";
 import { type BreakerState, CircuitBreaker } from "../breaker/circuit-breaker.js";
 import { FailureSources } from "../breaker/failure-sources.js";
 import { OutlierDetector } from "../breaker/outlier-detector.js";
@@ -32,6 +32,8 @@ const DEFAULT_BUDGET: ResolvedRetryBudget = {
  */
 export class TrafficState {
   readonly loads = new Map<string, EndpointLoad>();
+  /** The service's default latency estimate, shared by its endpoints' loads (peak_ewma). */
+  private readonly baseline = new LatencyBaseline();
   outlier: OutlierDetector | undefined;
   readonly budget: RetryBudget;
   /** Endpoints recent failed calls went to: a service breaker opens only on failures from two
@@ -65,7 +67,7 @@ export class TrafficState {
   load(key: string): EndpointLoad {
     let load = this.loads.get(key);
     if (!load) {
-      load = new EndpointLoad(this.clock, this.decayMs);
+      load = new EndpointLoad(this.clock, this.decayMs, { baseline: this.baseline });
       this.loads.set(key, load);
     }
     return load;
