@@ -83,7 +83,10 @@ describe("peak EWMA with a default estimate", () => {
       "a new endpoint has no estimate of its own yet",
     );
     const counts = oneAtATime(clock, [...old, restarted], () => 1 + jitter(), 5_000);
-    assert.ok(share(counts, "c") >= 0.2, `the restarted instance took ${(share(counts, "c") * 100).toFixed(1)} %`);
+    assert.ok(
+      share(counts, "c") >= 0.2,
+      `the restarted instance took ${(share(counts, "c") * 100).toFixed(1)} %`,
+    );
   });
 
   it("moves an idle endpoint's estimate back to the default with a time constant of its latency / MIN_SAMPLE_WEIGHT", () => {
@@ -125,7 +128,10 @@ describe("peak EWMA with a default estimate", () => {
       (key) => (key === "e0" ? 10 : 1) * (1 + 0.2 * jitter()),
       10_000,
     );
-    assert.ok(share(counts, "e0") < 0.02, `the slow endpoint took ${(share(counts, "e0") * 100).toFixed(2)} %`);
+    assert.ok(
+      share(counts, "e0") < 0.02,
+      `the slow endpoint took ${(share(counts, "e0") * 100).toFixed(2)} %`,
+    );
   });
 
   it("keeps the probing of an unmeasured endpoint when no default is known yet", () => {

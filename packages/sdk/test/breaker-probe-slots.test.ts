@@ -79,10 +79,7 @@ describe("circuit breaker: probe slots", () => {
 describe("outlier detection: probe slots", () => {
   it("does not free an ejected endpoint's probe slot when a call sent before the ejection ends", () => {
     const clock = new FakeClock();
-    const detector = new OutlierDetector(
-      { breaker: config, maxEjectionPercent: 100 },
-      clock,
-    );
+    const detector = new OutlierDetector({ breaker: config, maxEjectionPercent: 100 }, clock);
     detector.setEndpoints(["a", "b"]);
     const before = detector.admit("a");
     for (let i = 0; i < 3; i++) detector.record("a", status.UNAVAILABLE, 5, detector.admit("a"));

@@ -48,7 +48,10 @@ describe("a mesh: channel created before the mesh client", () => {
         (e: ServiceError) => e,
       )) as ServiceError;
       assert.equal(error.code, status.UNAVAILABLE);
-      assert.match(error.details, /no mesh client named "never-created".*createMeshClient\(\{ name: "never-created" \}\)/);
+      assert.match(
+        error.details,
+        /no mesh client named "never-created".*createMeshClient\(\{ name: "never-created" \}\)/,
+      );
       assert.doesNotMatch(error.details, /DNS/);
     } finally {
       client.close();

@@ -11,7 +11,9 @@ import { secondGrpcJsCopy } from "../src/client/grpc-copies.js";
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const SDK_INDEX = pathToFileURL(fileURLToPath(new URL("../src/index.ts", import.meta.url))).href;
 /** The grpc-js package folder this package uses. */
-const GRPC_JS = dirname(dirname(dirname(realpathSync(createRequire(import.meta.url).resolve("@grpc/grpc-js")))));
+const GRPC_JS = dirname(
+  dirname(dirname(realpathSync(createRequire(import.meta.url).resolve("@grpc/grpc-js")))),
+);
 
 describe("an application with a second copy of @grpc/grpc-js", () => {
   let app: string;
@@ -40,11 +42,15 @@ describe("an application with a second copy of @grpc/grpc-js", () => {
   after(() => rmSync(app, { recursive: true, force: true }));
 
   it("fails createMeshClient with an error naming both copies and the fix", () => {
-    const run = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", join(app, "main.mjs")], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", join(app, "main.mjs")],
+      {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     assert.equal(run.status, 0, run.stderr);
     const error = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as {
       name?: string;
@@ -53,7 +59,10 @@ describe("an application with a second copy of @grpc/grpc-js", () => {
     };
     assert.equal(error.name, "MeshError", `no error: ${run.stdout}`);
     assert.equal(error.code, 9, "FAILED_PRECONDITION");
-    assert.ok(error.message?.includes(realpathSync(copy)), `the application's copy is not named: ${error.message}`);
+    assert.ok(
+      error.message?.includes(realpathSync(copy)),
+      `the application's copy is not named: ${error.message}`,
+    );
     assert.ok(error.message?.includes(GRPC_JS), `the SDK's copy is not named: ${error.message}`);
     assert.match(error.message ?? "", /npm dedupe/);
     assert.match(error.message ?? "", /Failed to parse DNS address/);

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import {
-  type ServerDuplexStream,
   Server as GrpcServer,
   Metadata,
   ServerCredentials,
+  type ServerDuplexStream,
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
@@ -50,18 +50,23 @@ async function fakeReplica(answers: (number | string)[], active: Set<string>) {
     },
     keepAlive: (call: ServerDuplexStream<KeepAliveRequest, KeepAliveResponse>) => {
       call.on("data", (r: KeepAliveRequest) => {
-        const state = active.has(r.leaseId) ? LeaseState.LEASE_STATE_ACTIVE : LeaseState.LEASE_STATE_NOT_FOUND;
+        const state = active.has(r.leaseId)
+          ? LeaseState.LEASE_STATE_ACTIVE
+          : LeaseState.LEASE_STATE_NOT_FOUND;
         if (state === LeaseState.LEASE_STATE_ACTIVE) renewed.push(r.leaseId);
         call.write({ leaseId: r.leaseId, state, ttlMs: 300, version: 1 });
       });
       call.on("end", () => call.end());
     },
-    deregister: (_call: unknown, done: (e: null, r: object) => void) => done(null, { found: true, version: 1 }),
+    deregister: (_call: unknown, done: (e: null, r: object) => void) =>
+      done(null, { found: true, version: 1 }),
     awaitPropagation: (_call: unknown, done: (e: null, r: object) => void) =>
       done(null, { acknowledged: 0, subscribers: 0, complete: true }),
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
   );
   return {
     address: `127.0.0.1:${port}`,
@@ -111,7 +116,11 @@ describe("mesh server registration", () => {
     const server = meshServer([replica.address]);
     cleanup.push(() => server.drain());
     assert.equal((await server.start()).registered, true);
-    await eventually(() => replica.renewed.includes("lease-2"), 10_000, "the lease of the re-registration renewed");
+    await eventually(
+      () => replica.renewed.includes("lease-2"),
+      10_000,
+      "the lease of the re-registration renewed",
+    );
     assert.equal(replica.refused, 3);
     assert.deepEqual(replica.registered, ["lease-1", "lease-2"]);
   });

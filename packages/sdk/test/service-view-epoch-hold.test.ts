@@ -21,7 +21,13 @@ function endpoint(port: number): Endpoint {
 }
 
 function snapshot(version: number, ports: number[]): ServiceSnapshot {
-  return { service: "users", version, endpoints: ports.map(endpoint), policy: undefined, emptiedByAdmin: false };
+  return {
+    service: "users",
+    version,
+    endpoints: ports.map(endpoint),
+    policy: undefined,
+    emptiedByAdmin: false,
+  };
 }
 
 function delta(from: number, upserted: number[], removed: number[] = []): ServiceDelta {
@@ -69,7 +75,10 @@ describe("service view after an epoch change", () => {
 
   it("takes the new epoch's word on an instance at once: its entry replaces the held one, its removal drops it", () => {
     const { view } = afterEpochChange([1]);
-    view.applyDelta({ ...delta(1, []), upserted: [{ ...endpoint(2), health: HealthStatus.HEALTH_STATUS_DRAINING }] });
+    view.applyDelta({
+      ...delta(1, []),
+      upserted: [{ ...endpoint(2), health: HealthStatus.HEALTH_STATUS_DRAINING }],
+    });
     assert.equal(view.endpoints.find((e) => e.port === 2)?.health, "DRAINING");
     view.applyDelta(delta(2, [], [2]));
     assert.deepEqual(ports(view), [1, 3]);

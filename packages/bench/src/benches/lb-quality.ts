@@ -11,8 +11,8 @@ import { createMeshClient, type MeshClient } from "@switchboard/sdk";
 import { Registry } from "prom-client";
 import { Admin } from "../lib/admin.js";
 import { sleep } from "../lib/clock.js";
-import { type EchoCall, EchoServiceClient, echoCall } from "../lib/echo.js";
 import { startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { type EchoCall, EchoServiceClient, echoCall } from "../lib/echo.js";
 import { markdownTable, num, withSpread } from "../lib/format.js";
 import { type OpenResult, yieldToEventLoop } from "../lib/load.js";
 import { silentLogger } from "../lib/silent.js";
@@ -208,7 +208,11 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
 }
 
 /** Keeps `concurrency` calls in flight for `durationMs`; counts the answers per instance. */
-async function servedBy(call: EchoCall, concurrency: number, durationMs: number): Promise<Record<string, number>> {
+async function servedBy(
+  call: EchoCall,
+  concurrency: number,
+  durationMs: number,
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   let open = true;
   const worker = async () => {
@@ -244,7 +248,8 @@ async function fairnessSetup(cp: string, admin: Admin, service: string) {
 async function endpointsKnown(mesh: MeshClient, service: string, check: (ids: string[]) => boolean) {
   const deadline = Date.now() + 20_000;
   while (!check(mesh.endpoints(service).map((e) => e.id))) {
-    if (Date.now() > deadline) throw new Error(`lb-quality: endpoints of ${service} not as expected after 20 s`);
+    if (Date.now() > deadline)
+      throw new Error(`lb-quality: endpoints of ${service} not as expected after 20 s`);
     await sleep(10);
   }
 }

@@ -62,10 +62,8 @@ export async function startGreeter(options: { controlPlane: string; logger: Logg
   const Greeter = loadGreeter();
   let address = "";
   const implementation: UntypedServiceImplementation = {
-    SayHello: (
-      call: { request: HelloRequest },
-      callback: (error: null, reply: HelloReply) => void,
-    ) => callback(null, { message: `Hello, ${call.request.name}!`, servedBy: address }),
+    SayHello: (call: { request: HelloRequest }, callback: (error: null, reply: HelloReply) => void) =>
+      callback(null, { message: `Hello, ${call.request.name}!`, servedBy: address }),
   };
   const server = createMeshServer({
     service: "greeter",

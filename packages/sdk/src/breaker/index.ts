@@ -1,11 +1,11 @@
 export { AnyOf, createTripStrategy } from "./any-of.js";
 export type {
+  BreakerPermit,
   BreakerSnapshot,
   BreakerState,
   BreakerStateChange,
   CircuitBreakerOptions,
 } from "./circuit-breaker.js";
-export type { BreakerPermit } from "./circuit-breaker.js";
 export { CircuitBreaker } from "./circuit-breaker.js";
 export { ConsecutiveFailures } from "./consecutive-failures.js";
 export type { CallOutcome } from "./outcome.js";

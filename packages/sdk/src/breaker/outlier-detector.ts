@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { ResolvedOutlierDetection } from "../policy/index.js";
-import { type BreakerPermit, type BreakerState, CLOSED_PERMIT, CircuitBreaker } from "./circuit-breaker.js";
+import { type BreakerPermit, type BreakerState, CircuitBreaker, CLOSED_PERMIT } from "./circuit-breaker.js";
 
 /** An endpoint left rotation (its breaker opened) or came back (its breaker closed). */
 export interface OutlierEvent {

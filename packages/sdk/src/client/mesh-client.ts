@@ -6,7 +6,6 @@ import { CallStatsTable } from "../stats/call-stats-table.js";
 import { SDK_VERSION } from "../version.js";
 import { applyResponse } from "./apply-response.js";
 import { DiscoveryConnection } from "./discovery-connection.js";
-import { assertOneGrpcJs } from "./grpc-copies.js";
 import {
   type CallOptionsLike,
   DynamicCaller,
@@ -14,6 +13,7 @@ import {
   type UnaryMethod,
 } from "./dynamic-call.js";
 import type { MeshEndpoint } from "./endpoint.js";
+import { assertOneGrpcJs } from "./grpc-copies.js";
 import { type MeshHandle, registerMesh, unregisterMesh } from "./mesh-registry.js";
 import {
   type MeshClientOptions,

@@ -115,7 +115,10 @@ export class ServiceRuntime {
       this.holdTimer = undefined;
       const outcome = this.view.endHoldIfDue();
       if (outcome) {
-        this.deps.logger.info({ service: this.service }, "epoch change: now routing on re-registered endpoints only");
+        this.deps.logger.info(
+          { service: this.service },
+          "epoch change: now routing on re-registered endpoints only",
+        );
       }
       this.applied(outcome ?? { rejected: undefined, endpointsChanged: false, policyChanged: false });
     }, remaining + 1);

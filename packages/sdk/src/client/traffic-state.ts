@@ -83,7 +83,10 @@ export class TrafficState {
   }
 
   /** The endpoints the balancer's latest picker may choose from, and every connection's state. */
-  setAvailable(keys: ReadonlySet<string>, connectivity: ReadonlyMap<string, ConnectivityName> = new Map()): void {
+  setAvailable(
+    keys: ReadonlySet<string>,
+    connectivity: ReadonlyMap<string, ConnectivityName> = new Map(),
+  ): void {
     this.available = keys;
     this.connectivity = connectivity;
   }
