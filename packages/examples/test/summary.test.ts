@@ -33,6 +33,8 @@ function endpoint(id: string, requests: number, successes: number): EndpointStat
     weight: 1,
     health: "SERVING",
     ejected: false,
+    connectivity: "READY",
+    pickable: true,
     inFlight: 0,
     latencyEwmaMs: 0,
     attempts,

@@ -1,12 +1,21 @@
 /**
  * 5. Load-balancing quality: ten instances (two processes of five), one ten times slower than
  * the others; the mesh client at a fixed request rate (open loop) under each algorithm, set
- * live through the Admin API, algorithms interleaved round after round.
+ * live through the Admin API, algorithms interleaved round after round. Then two fairness cases
+ * of peak_ewma, with a mesh client in this process: two equal instances called one call at a
+ * time (they must share), and a restarted instance among three equals (it must take its share
+ * within seconds).
  */
+import { credentials } from "@grpc/grpc-js";
+import { createMeshClient, type MeshClient } from "@switchboard/sdk";
+import { Registry } from "prom-client";
 import { Admin } from "../lib/admin.js";
+import { sleep } from "../lib/clock.js";
 import { startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { type EchoCall, EchoServiceClient, echoCall } from "../lib/echo.js";
 import { markdownTable, num, withSpread } from "../lib/format.js";
-import type { OpenResult } from "../lib/load.js";
+import { type OpenResult, yieldToEventLoop } from "../lib/load.js";
+import { silentLogger } from "../lib/silent.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
 import { stopAll } from "../lib/worker-process.js";
 import { addressesOf, startEchoClient, startEchoServers } from "./echo-cluster.js";
@@ -14,10 +23,40 @@ import { LB_POLICIES, type LbName } from "./policies.js";
 import { type Bench, type BenchContext, type BenchOutput, sized } from "./types.js";
 
 const SIZES = {
-  tiny: { rounds: 1, rate: 200, warmupMs: 200, durationMs: 400, fastMs: 2, slowMs: 20 },
-  quick: { rounds: 2, rate: 1000, warmupMs: 1500, durationMs: 4000, fastMs: 20, slowMs: 200 },
-  full: { rounds: 3, rate: 1000, warmupMs: 2000, durationMs: 10_000, fastMs: 20, slowMs: 200 },
+  tiny: {
+    rounds: 1,
+    rate: 200,
+    warmupMs: 200,
+    durationMs: 400,
+    fastMs: 2,
+    slowMs: 20,
+    equalMs: 400,
+    restartedMs: 400,
+  },
+  quick: {
+    rounds: 2,
+    rate: 1000,
+    warmupMs: 1500,
+    durationMs: 4000,
+    fastMs: 20,
+    slowMs: 200,
+    equalMs: 10_000,
+    restartedMs: 5000,
+  },
+  full: {
+    rounds: 3,
+    rate: 1000,
+    warmupMs: 2000,
+    durationMs: 10_000,
+    fastMs: 20,
+    slowMs: 200,
+    equalMs: 10_000,
+    restartedMs: 5000,
+  },
 } as const;
+
+/** Calls in flight while the restarted instance comes back. */
+const RESTART_CONCURRENCY = 4;
 
 type Params = (typeof SIZES)[keyof typeof SIZES];
 const NAMES = Object.keys(LB_POLICIES) as LbName[];
@@ -96,6 +135,10 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
         });
       }
     }
+    ctx.log("lb-quality: peak_ewma, two equal instances, one call in flight");
+    const busierShare = await equalInstances(cp.address, admin, p);
+    ctx.log("lb-quality: peak_ewma, a restarted instance among three");
+    const restartedShare = await restartedInstance(cp.address, admin, p);
     const summaries = summarize(samples);
     const header = [
       "algorithm",
@@ -120,6 +163,18 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
       table: markdownTable(header, rows),
       targets: [
         {
+          name: `peak_ewma, two equal instances at one call in flight for ${num(p.equalMs / 1000, 1)} s: split`,
+          target: "within 35/65",
+          value: `${num((1 - busierShare) * 100)}/${num(busierShare * 100)}`,
+          met: busierShare <= 0.65,
+        },
+        {
+          name: `peak_ewma, a restarted instance among three equals (${RESTART_CONCURRENCY} calls in flight): its share in its first ${num(p.restartedMs / 1000, 1)} s`,
+          target: "≥ 20 %",
+          value: `${num(restartedShare * 100, 1)} %`,
+          met: restartedShare >= 0.2,
+        },
+        {
           name: "peak_ewma P99 vs round_robin P99",
           target: "≤ 1/5 (gain ≥ 5×)",
           value: `1/${num(ewma.p99Gain.median, 1)}`,
@@ -127,13 +182,100 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
         },
       ],
       params: { ...p, instances: 10, serverProcesses: 2, slowInstance: slow },
-      data: { samples, summaries },
+      data: { samples, summaries, busierShare, restartedShare },
     };
   } finally {
     admin.close();
     await client?.stop();
     await stopAll(servers);
     await cp.stop();
+  }
+}
+
+/** Keeps `concurrency` calls in flight for `durationMs`; counts the answers per instance. */
+async function servedBy(
+  call: EchoCall,
+  concurrency: number,
+  durationMs: number,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  let open = true;
+  const worker = async () => {
+    while (open) {
+      try {
+        const r = await call();
+        if (open) counts[r.servedBy] = (counts[r.servedBy] ?? 0) + 1;
+      } catch {
+        await yieldToEventLoop();
+      }
+    }
+  };
+  const workers = Array.from({ length: concurrency }, worker);
+  await sleep(durationMs);
+  open = false;
+  await Promise.all(workers);
+  return counts;
+}
+
+function shareOf(counts: Record<string, number>, address: string): number {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return total > 0 ? (counts[address] ?? 0) / total : 0;
+}
+
+/** A peak_ewma service of its own, called by a mesh client in this process. */
+async function fairnessSetup(cp: string, admin: Admin, service: string) {
+  await admin.setPolicy(service, { loadBalancing: LB_POLICIES.peak_ewma });
+  const mesh = createMeshClient({ controlPlane: cp, logger: silentLogger, registry: new Registry() });
+  const client = new EchoServiceClient(`mesh:///${service}`, credentials.createInsecure());
+  return { mesh, client, call: echoCall(client, 5000) };
+}
+
+async function endpointsKnown(mesh: MeshClient, service: string, check: (ids: string[]) => boolean) {
+  const deadline = Date.now() + 20_000;
+  while (!check(mesh.endpoints(service).map((e) => e.id))) {
+    if (Date.now() > deadline)
+      throw new Error(`lb-quality: endpoints of ${service} not as expected after 20 s`);
+    await sleep(10);
+  }
+}
+
+/** Two equal instances, one call at a time: the share of the busier one. */
+async function equalInstances(cp: string, admin: Admin, p: Params): Promise<number> {
+  const service = "lb-equal";
+  const servers = await startEchoServers(cp, service, [[p.fastMs, p.fastMs]]);
+  const { mesh, client, call } = await fairnessSetup(cp, admin, service);
+  try {
+    await endpointsKnown(mesh, service, (ids) => ids.length === 2);
+    await servedBy(call, 8, 500); // connections up, code warm
+    const counts = await servedBy(call, 1, p.equalMs);
+    return Math.max(...addressesOf(servers).map((a) => shareOf(counts, a)));
+  } finally {
+    client.close();
+    await mesh.close();
+    await stopAll(servers);
+  }
+}
+
+/** Three equal instances, one restarted (a new process on a new port): its share right after. */
+async function restartedInstance(cp: string, admin: Admin, p: Params): Promise<number> {
+  const service = "lb-restart";
+  const stay = await startEchoServers(cp, service, [[p.fastMs, p.fastMs]]);
+  let restarted = await startEchoServers(cp, service, [[p.fastMs]]);
+  const { mesh, client, call } = await fairnessSetup(cp, admin, service);
+  try {
+    await endpointsKnown(mesh, service, (ids) => ids.length === 3);
+    await servedBy(call, RESTART_CONCURRENCY, p.restartedMs);
+    const old = restarted[0]?.info.addresses[0] ?? "";
+    await stopAll(restarted);
+    restarted = await startEchoServers(cp, service, [[p.fastMs]]);
+    const fresh = restarted[0]?.info.addresses[0] ?? "";
+    await endpointsKnown(mesh, service, (ids) => ids.includes(fresh) && !ids.includes(old));
+    // Its first seconds back, from the moment the mesh client knows it.
+    return shareOf(await servedBy(call, RESTART_CONCURRENCY, p.restartedMs), fresh);
+  } finally {
+    client.close();
+    await mesh.close();
+    await stopAll([...stay, ...restarted]);
   }
 }
 

@@ -39,6 +39,22 @@ export interface CircuitBreakerOptions {
 type Listener = (change: BreakerStateChange) => void;
 
 /**
+ * How a call got through (`admit`): as an ordinary call of a closed breaker, or as a probe of
+ * one half-open period. Only a probe frees a probe slot when it ends, and only in the half-open
+ * period that admitted it.
+ */
+export interface BreakerPermit {
+  /** 0 for a call admitted while closed; else the half-open period that admitted the probe. */
+  readonly probePeriod: number;
+}
+
+/**
+ * The permit of every call admitted while closed (shared: the hot path allocates nothing); also
+ * what a caller holds for a call that went ahead without a probe slot.
+ */
+export const CLOSED_PERMIT: BreakerPermit = { probePeriod: 0 };
+
+/**
  * A three-state circuit breaker. Closed, it lets every call through and feeds outcomes to its
  * trip strategy; once that trips it opens and rejects calls for `openDurationMs`; then it is
  * half-open and lets at most `halfOpenMaxRequests` probes through at once: `successThreshold`
@@ -49,13 +65,16 @@ type Listener = (change: BreakerStateChange) => void;
  *
  * Outcomes are not tied to the state a call was admitted in: a call admitted while closed
  * that ends during half-open counts as a probe outcome (it is fresh evidence either way), and
- * outcomes that arrive while open are dropped.
+ * outcomes that arrive while open are dropped. Probe slots are: only a call admitted as a probe
+ * of the current half-open period (its permit from `admit` says so) frees one when it ends.
  */
 export class CircuitBreaker {
   private current: BreakerState = "closed";
   private openedAt = 0;
   private probesInFlight = 0;
   private probeSuccesses = 0;
+  /** Counts the half-open periods, so a probe's permit names the one that admitted it. */
+  private halfOpenPeriod = 0;
   private readonly strategy: TripStrategy;
   private readonly listeners: Listener[] = [];
   private readonly canOpen: () => boolean;
@@ -86,11 +105,19 @@ export class CircuitBreaker {
    * exactly one of onSuccess, onFailure, release or recordOutcome.
    */
   tryAcquire(): boolean {
+    return this.admit() !== undefined;
+  }
+
+  /**
+   * Like tryAcquire, with the permit the call's end passes back (onSuccess, onFailure, release,
+   * recordOutcome), so that only calls admitted as probes free probe slots; undefined: rejected.
+   */
+  admit(): BreakerPermit | undefined {
     this.refresh();
-    if (this.current === "closed") return true;
-    if (this.current === "open" || this.probesInFlight >= this.config.halfOpenMaxRequests) return false;
+    if (this.current === "closed") return CLOSED_PERMIT;
+    if (this.current === "open" || this.probesInFlight >= this.config.halfOpenMaxRequests) return undefined;
     this.probesInFlight++;
-    return true;
+    return { probePeriod: this.halfOpenPeriod };
   }
 
   /** True when tryAcquire would let a call through now; takes nothing. */
@@ -100,27 +127,30 @@ export class CircuitBreaker {
     return this.current === "half_open" && this.probesInFlight < this.config.halfOpenMaxRequests;
   }
 
-  /** An admitted call succeeded (it may still count as slow). */
-  onSuccess(durationMs: number): void {
-    this.onOutcome(false, durationMs);
+  /**
+   * An admitted call succeeded (it may still count as slow). `permit` is the one `admit` gave;
+   * without it (a call let through by tryAcquire) a call ending while half-open counts as a probe.
+   */
+  onSuccess(durationMs: number, permit?: BreakerPermit): void {
+    this.onOutcome(false, durationMs, permit);
   }
 
   /** An admitted call failed. */
-  onFailure(durationMs: number): void {
-    this.onOutcome(true, durationMs);
+  onFailure(durationMs: number, permit?: BreakerPermit): void {
+    this.onOutcome(true, durationMs, permit);
   }
 
   /** An admitted call ended without an outcome that counts (e.g. CANCELLED by the caller). */
-  release(): void {
+  release(permit?: BreakerPermit): void {
     this.refresh();
-    if (this.current === "half_open" && this.probesInFlight > 0) this.probesInFlight--;
+    this.freeProbeSlot(permit);
   }
 
   /** Ends an admitted call by its gRPC status code, classified by `classifyOutcome`. */
-  recordOutcome(code: number, durationMs: number): void {
+  recordOutcome(code: number, durationMs: number, permit?: BreakerPermit): void {
     const outcome = classifyOutcome(code, this.config);
-    if (outcome === "ignore") this.release();
-    else this.onOutcome(outcome === "failure", durationMs);
+    if (outcome === "ignore") this.release(permit);
+    else this.onOutcome(outcome === "failure", durationMs, permit);
   }
 
   /** True when a call ending with `code` counts as a failure for this breaker. */
@@ -170,17 +200,23 @@ export class CircuitBreaker {
     };
   }
 
-  private onOutcome(failed: boolean, durationMs: number): void {
+  private onOutcome(failed: boolean, durationMs: number, permit: BreakerPermit | undefined): void {
     this.refresh();
     const slow = isSlowCall(durationMs, this.config);
     if (this.current === "closed") {
       if (this.strategy.record(failed, slow) && this.canOpen()) this.transition("open");
     } else if (this.current === "half_open") {
-      if (this.probesInFlight > 0) this.probesInFlight--;
+      this.freeProbeSlot(permit);
       // A slow probe says the endpoint is still in trouble, as a failed one does.
       if (failed || slow) this.transition("open");
       else if (++this.probeSuccesses >= this.config.successThreshold) this.transition("closed");
     }
+  }
+
+  /** A probe of this half-open period ended (any call, for callers without permits). */
+  private freeProbeSlot(permit: BreakerPermit | undefined): void {
+    if (this.current !== "half_open" || this.probesInFlight === 0) return;
+    if (permit === undefined || permit.probePeriod === this.halfOpenPeriod) this.probesInFlight--;
   }
 
   /** The lazy open -> half-open change. */
@@ -195,6 +231,7 @@ export class CircuitBreaker {
     const at = this.clock.now();
     this.current = to;
     if (to === "open") this.openedAt = at;
+    if (to === "half_open") this.halfOpenPeriod++;
     this.probesInFlight = 0;
     this.probeSuccesses = 0;
     if (to === "closed") this.strategy.reset();

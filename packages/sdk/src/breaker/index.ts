@@ -1,5 +1,6 @@
 export { AnyOf, createTripStrategy } from "./any-of.js";
 export type {
+  BreakerPermit,
   BreakerSnapshot,
   BreakerState,
   BreakerStateChange,

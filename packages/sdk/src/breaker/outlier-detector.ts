@@ -1,5 +1,5 @@
 import type { Clock, ResolvedOutlierDetection } from "@switchboard/core";
-import { type BreakerState, CircuitBreaker } from "./circuit-breaker.js";
+import { type BreakerPermit, type BreakerState, CircuitBreaker, CLOSED_PERMIT } from "./circuit-breaker.js";
 
 /** An endpoint left rotation (its breaker opened) or came back (its breaker closed). */
 export interface OutlierEvent {
@@ -49,8 +49,8 @@ export class OutlierDetector {
   }
 
   /** Records how a call to `key` ended. Unknown keys (an endpoint already gone) are ignored. */
-  record(key: string, code: number, durationMs: number): void {
-    this.breakers.get(key)?.recordOutcome(code, durationMs);
+  record(key: string, code: number, durationMs: number, permit?: BreakerPermit): void {
+    this.breakers.get(key)?.recordOutcome(code, durationMs, permit);
   }
 
   /** True while `key` is out of rotation (breaker open or half-open). */
@@ -70,6 +70,14 @@ export class OutlierDetector {
    */
   tryAcquire(key: string): boolean {
     return this.breakers.get(key)?.tryAcquire() ?? true;
+  }
+
+  /**
+   * Admits a call to `key` and says how: as a probe (its end frees the probe slot) or not (also
+   * when no probe slot was free and the call goes ahead anyway). Pass it to `record`.
+   */
+  admit(key: string): BreakerPermit {
+    return this.breakers.get(key)?.admit() ?? CLOSED_PERMIT;
   }
 
   /** An admitted call ended with no outcome that counts; frees its probe slot. */

@@ -13,6 +13,7 @@ import {
   type UnaryMethod,
 } from "./dynamic-call.js";
 import type { MeshEndpoint } from "./endpoint.js";
+import { assertOneGrpcJs } from "./grpc-copies.js";
 import { type MeshHandle, registerMesh, unregisterMesh } from "./mesh-registry.js";
 import {
   type MeshClientOptions,
@@ -184,6 +185,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       logger: this.logger,
       stats: this.stats_,
       localZone: o.zone,
+      epochChangeHoldMs: o.epochChangeHoldMs,
     });
     this.runtimes.set(service, runtime);
     return runtime;
@@ -244,12 +246,19 @@ class MeshClientImpl implements MeshClient, MeshHandle {
   }
 }
 
+// The `mesh:` scheme exists from the moment the SDK is imported, so a channel may be created
+// before the mesh client (it resolves once the mesh client exists).
+registerWithGrpc();
+
 /**
  * Connects this process to the Switchboard control plane. Every grpc-js channel to a
  * `mesh:///<service>` target then resolves, balances, breaks circuits, retries, applies deadlines
- * and rate limits through it. Create one per process, before the first mesh channel.
+ * and rate limits through it. Create one per process (channels created before it wait for it).
+ * Throws a MeshError (FAILED_PRECONDITION) naming both folders when the application uses another
+ * copy of @grpc/grpc-js than the SDK, since no `mesh:` call could work then.
  */
 export function createMeshClient(options: MeshClientOptions = {}): MeshClient {
+  assertOneGrpcJs();
   registerWithGrpc();
   const mesh = new MeshClientImpl(resolveMeshClientOptions(options));
   registerMesh(mesh);

@@ -11,6 +11,16 @@ export interface MeshHandle {
 
 const meshes = new Map<string, MeshHandle>();
 const order: MeshHandle[] = [];
+const registrationListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` each time a mesh client is created (channels made before the mesh client
+ * wait for it); returns a function that stops it.
+ */
+export function onMeshRegistered(listener: () => void): () => void {
+  registrationListeners.add(listener);
+  return () => registrationListeners.delete(listener);
+}
 
 /** Makes a mesh client reachable from `mesh://<name>/...` targets (and `mesh:///...` when first). */
 export function registerMesh(mesh: MeshHandle): void {
@@ -21,6 +31,7 @@ export function registerMesh(mesh: MeshHandle): void {
   }
   meshes.set(mesh.name, mesh);
   order.push(mesh);
+  for (const listener of [...registrationListeners]) listener();
 }
 
 export function unregisterMesh(mesh: MeshHandle): void {

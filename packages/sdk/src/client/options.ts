@@ -8,6 +8,7 @@ import {
 } from "@switchboard/core";
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
+import { DEFAULT_EPOCH_CHANGE_HOLD_MS } from "./service-view.js";
 
 export interface MeshClientOptions {
   /**
@@ -48,6 +49,12 @@ export interface MeshClientOptions {
   readonly reconnectInitialBackoffMs?: number;
   /** Largest reconnect delay, ms. Default 5000. */
   readonly reconnectMaxBackoffMs?: number;
+  /**
+   * After the control plane's store was wiped (a new epoch), how long the client keeps routing to
+   * the endpoints it knew beside those registered again, ms: set it to your longest lease TTL.
+   * 0 turns it off. Default 10000 (the control plane's default lease TTL).
+   */
+  readonly epochChangeHoldMs?: number;
   /** For tests. Default: a monotonic high-resolution clock. */
   readonly clock?: Clock;
   /** For tests. Default: Math.random. */
@@ -68,6 +75,7 @@ export interface ResolvedMeshClientOptions {
   readonly snapshotFile: string | undefined;
   readonly reconnectInitialBackoffMs: number;
   readonly reconnectMaxBackoffMs: number;
+  readonly epochChangeHoldMs: number;
   readonly clock: Clock;
   readonly random: () => number;
 }
@@ -93,6 +101,9 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
       throw new RangeError(`createMeshClient: controlPlane "${address}" is not "host:port"`);
     }
   }
+  const hold = o.epochChangeHoldMs ?? DEFAULT_EPOCH_CHANGE_HOLD_MS;
+  if (!Number.isFinite(hold) || hold < 0)
+    throw new RangeError(`createMeshClient: epochChangeHoldMs must be >= 0 (got ${hold})`);
   const initial = positive(o.reconnectInitialBackoffMs, 100, "reconnectInitialBackoffMs");
   const max = positive(o.reconnectMaxBackoffMs, 5000, "reconnectMaxBackoffMs");
   if (max < initial)
@@ -123,6 +134,7 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
     snapshotFile: o.snapshotFile,
     reconnectInitialBackoffMs: initial,
     reconnectMaxBackoffMs: max,
+    epochChangeHoldMs: hold,
     clock: o.clock ?? monotonicClock,
     random: o.random ?? Math.random,
   };

@@ -1,6 +1,7 @@
 import type { Clock, MethodPolicyView } from "@switchboard/core";
 import { policyForMethod } from "@switchboard/core";
 import type { Logger } from "pino";
+import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { ClientMetrics } from "../metrics/client-metrics.js";
 import { CallStats } from "../stats/call-stats.js";
 import type { CallStatsTable } from "../stats/call-stats-table.js";
@@ -18,6 +19,8 @@ export interface RuntimeDeps {
   readonly stats: CallStatsTable;
   /** The client's own zone ("" for none). */
   readonly localZone: string;
+  /** How long endpoints of the previous epoch are kept after an epoch change, ms. */
+  readonly epochChangeHoldMs?: number;
 }
 
 /** Per-call-path data, rebuilt when the policy changes. */
@@ -39,6 +42,7 @@ export class ServiceRuntime {
   private readonly methods = new Map<string, MethodEntry>();
   private readonly byAddress = new Map<string, MeshEndpoint>();
   private readonly ejectionTimers = new Map<string, NodeJS.Timeout>();
+  private holdTimer: NodeJS.Timeout | undefined;
   private notifyScheduled = false;
   private failure: string | undefined;
 
@@ -46,7 +50,7 @@ export class ServiceRuntime {
     readonly service: string,
     readonly deps: RuntimeDeps,
   ) {
-    this.view = new ServiceView(service);
+    this.view = new ServiceView(service, { clock: deps.clock, epochChangeHoldMs: deps.epochChangeHoldMs });
     this.traffic = new TrafficState(service, deps.clock, deps.metrics, this.view.policy, (key, ejected) =>
       this.onEjectionChange(key, ejected),
     );
@@ -79,8 +83,8 @@ export class ServiceRuntime {
   }
 
   /** Records one attempt's end against its endpoint. */
-  recordAttempt(key: string, code: number, latencyMs: number): void {
-    this.traffic.outlier?.record(key, code, latencyMs);
+  recordAttempt(key: string, code: number, latencyMs: number, permit?: BreakerPermit): void {
+    this.traffic.outlier?.record(key, code, latencyMs, permit);
     let stats = this.endpointStats.get(key);
     if (!stats) {
       stats = new CallStats();
@@ -99,6 +103,25 @@ export class ServiceRuntime {
     }
     if (outcome.endpointsChanged) this.indexEndpoints();
     if (outcome.endpointsChanged || outcome.policyChanged) this.notify();
+    this.scheduleHoldEnd();
+  }
+
+  /** While endpoints of a previous epoch are held, a timer drops them when their time is up. */
+  private scheduleHoldEnd(): void {
+    const remaining = this.view.holdRemainingMs();
+    if (remaining === 0 || this.holdTimer) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      const outcome = this.view.endHoldIfDue();
+      if (outcome) {
+        this.deps.logger.info(
+          { service: this.service },
+          "epoch change: now routing on re-registered endpoints only",
+        );
+      }
+      this.applied(outcome ?? { rejected: undefined, endpointsChanged: false, policyChanged: false });
+    }, remaining + 1);
+    this.holdTimer.unref();
   }
 
   /** Wakes listeners without a state change (e.g. the control plane became unreachable). */
@@ -118,6 +141,8 @@ export class ServiceRuntime {
   }
 
   close(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     for (const timer of this.ejectionTimers.values()) clearTimeout(timer);
     this.ejectionTimers.clear();
     this.listeners.clear();

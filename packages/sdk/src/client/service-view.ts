@@ -1,8 +1,8 @@
-import type { ResolvedPolicy } from "@switchboard/core";
-import { DEFAULT_POLICY, endpointToProto, validatePolicy } from "@switchboard/core";
+import type { Clock, ResolvedPolicy } from "@switchboard/core";
+import { DEFAULT_POLICY, endpointToProto, monotonicClock, validatePolicy } from "@switchboard/core";
 import type { ServiceDelta, ServiceSnapshot } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
-import { RemovalReason } from "@switchboard/core/gen/switchboard/v1/types.js";
+import { HealthStatus, RemovalReason } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { endpointFromProto, type MeshEndpoint, sameEndpoint } from "./endpoint.js";
 
 /** What applying one response did. `rejected` carries the NACK reason. */
@@ -13,10 +13,27 @@ export interface ApplyOutcome {
 }
 
 /**
+ * How long a client keeps routing to the endpoints it knew when the control plane's epoch
+ * changes (its store was wiped), ms: one lease TTL at the control plane's default (10 s), the time
+ * every live instance has to notice its lost lease and register again.
+ */
+export const DEFAULT_EPOCH_CHANGE_HOLD_MS = 10_000;
+
+export interface ServiceViewOptions {
+  readonly clock?: Clock;
+  /** Default DEFAULT_EPOCH_CHANGE_HOLD_MS. */
+  readonly epochChangeHoldMs?: number;
+}
+
+/**
  * The client's view of one service: what the control plane says (`truth`) and what the client
  * routes on (`endpoints`). They differ only under static stability: an update that would leave
  * the service with no endpoints is not applied unless an operator removed them, so a control
- * plane or store failure cannot take every endpoint away from running clients.
+ * plane or store failure cannot take every endpoint away from running clients; and after an
+ * epoch change (a wiped store), whose first snapshots list only the instances that registered
+ * again so far, the endpoints known before are kept beside the new ones for
+ * `epochChangeHoldMs` (until every live instance had time to register again), then dropped
+ * unless listed by then. Without it, all traffic would land on the first instance back.
  */
 export class ServiceView {
   epoch = "";
@@ -28,8 +45,19 @@ export class ServiceView {
   private resolved: ResolvedPolicy = DEFAULT_POLICY;
   private raw: Policy | undefined;
   private holdingStale = false;
+  /** Endpoints of the previous epoch kept until `heldUntil` (clock ms). */
+  private held: Map<string, MeshEndpoint> | undefined;
+  private heldUntil = 0;
+  private readonly clock: Clock;
+  private readonly holdMs: number;
 
-  constructor(readonly service: string) {}
+  constructor(
+    readonly service: string,
+    options: ServiceViewOptions = {},
+  ) {
+    this.clock = options.clock ?? monotonicClock;
+    this.holdMs = options.epochChangeHoldMs ?? DEFAULT_EPOCH_CHANGE_HOLD_MS;
+  }
 
   get endpoints(): readonly MeshEndpoint[] {
     return this.effective;
@@ -66,6 +94,7 @@ export class ServiceView {
       if (e) next.set(e.id, e);
     }
     const policy = this.applyPolicy(s.policy, true);
+    if (this.initialized && this.epoch !== epoch && this.effective.length > 0) this.holdPrevious();
     this.epoch = epoch;
     this.version = s.version;
     this.initialized = true;
@@ -80,6 +109,8 @@ export class ServiceView {
     let removed = 0;
     let removedByAdmin = 0;
     for (const r of d.removed) {
+      // The new epoch has spoken about this endpoint: it is not held any longer.
+      this.held?.delete(r.id);
       if (!next.delete(r.id)) continue;
       removed++;
       if (r.reason === RemovalReason.REMOVAL_REASON_ADMIN_REMOVED) removedByAdmin++;
@@ -94,6 +125,40 @@ export class ServiceView {
     this.version = d.version;
     const endpoints = this.replaceTruth(next, removed > 0 && removed === removedByAdmin);
     return { rejected: policy.rejected ?? endpoints.rejected, ...this.changes(endpoints, policy) };
+  }
+
+  /** Time left before the endpoints of the previous epoch are dropped; 0 when none are held. */
+  holdRemainingMs(): number {
+    return this.held ? Math.max(0, this.heldUntil - this.clock.now()) : 0;
+  }
+
+  /**
+   * Drops the endpoints held since an epoch change once their time is up, and routes on what
+   * the control plane lists; undefined while there is nothing to drop yet.
+   */
+  endHoldIfDue(): ApplyOutcome | undefined {
+    if (!this.held || this.holdRemainingMs() > 0) return undefined;
+    this.held = undefined;
+    const endpoints = this.replaceTruth(this.truth, false);
+    return { rejected: endpoints.rejected, ...this.changes(endpoints, { changed: false }) };
+  }
+
+  /** What to route on: the listed endpoints, plus those held since an epoch change while held. */
+  private routed(listed: Map<string, MeshEndpoint>): MeshEndpoint[] {
+    const list = [...listed.values()];
+    const held = this.held;
+    if (!held) return list;
+    if (this.holdRemainingMs() === 0) {
+      this.held = undefined;
+      return list;
+    }
+    for (const [id, e] of held) if (!listed.has(id)) list.push(e);
+    return list;
+  }
+
+  private holdPrevious(): void {
+    this.held = new Map(this.effective.map((e) => [e.id, e]));
+    this.heldUntil = this.clock.now() + this.holdMs;
   }
 
   private changes(e: { changed: boolean }, p: { changed: boolean }) {
@@ -130,8 +195,8 @@ export class ServiceView {
         changed: false,
       };
     }
-    this.holdingStale = false;
-    const list = [...next.values()];
+    const list = this.routed(next);
+    this.holdingStale = list.length > next.size;
     const changed =
       list.length !== this.effective.length || list.some((e, i) => !sameAt(this.effective, i, e));
     this.effective = list;

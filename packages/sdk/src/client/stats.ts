@@ -2,6 +2,7 @@ import type { BreakerState } from "../breaker/circuit-breaker.js";
 import type { CallStatsSnapshot } from "../stats/call-stats.js";
 import type { EndpointHealth } from "./endpoint.js";
 import type { ServiceRuntime } from "./service-runtime.js";
+import type { ConnectivityName } from "./traffic-state.js";
 
 /** A method's stats, with the state of the breaker that guards it. */
 export interface MethodStats extends CallStatsSnapshot {
@@ -16,6 +17,14 @@ export interface EndpointStats {
   readonly health: EndpointHealth;
   /** Out of rotation by outlier detection (open or half-open breaker). */
   readonly ejected: boolean;
+  /**
+   * The connection's state as grpc-js reports it: READY, CONNECTING, TRANSIENT_FAILURE (a
+   * killed or unreachable instance, seen within a second, long before its lease runs out), or
+   * IDLE (no channel has connected to it).
+   */
+  readonly connectivity: ConnectivityName;
+  /** True when the balancer may send this endpoint a call now (serving, connected, not ejected). */
+  readonly pickable: boolean;
   readonly inFlight: number;
   /** peak-EWMA latency, ms (0 before the first answer). */
   readonly latencyEwmaMs: number;
@@ -79,6 +88,8 @@ export function serviceStats(
         weight: e.weight,
         health: e.health,
         ejected: traffic.outlier?.isEjected(e.id) ?? false,
+        connectivity: traffic.connectivityOf(e.id),
+        pickable: traffic.isAvailable(e.id),
         inFlight: load?.inFlight ?? 0,
         latencyEwmaMs: load?.latencyMs() ?? 0,
         attempts: runtime.endpointStats.get(e.id)?.snapshot() ?? EMPTY_ATTEMPTS,

@@ -6,13 +6,16 @@ import type {
   ResolvedRetryBudget,
 } from "@switchboard/core";
 import { POLICY_LIMITS } from "@switchboard/core";
-import { EndpointLoad } from "../balancer/endpoint-load.js";
+import { EndpointLoad, LatencyBaseline } from "../balancer/endpoint-load.js";
 import { type BreakerState, CircuitBreaker } from "../breaker/circuit-breaker.js";
 import { FailureSources } from "../breaker/failure-sources.js";
 import { OutlierDetector } from "../breaker/outlier-detector.js";
 import type { ClientMetrics } from "../metrics/client-metrics.js";
 import { TokenBucket } from "../ratelimit/token-bucket.js";
 import { RetryBudget } from "../retry/retry-budget.js";
+
+/** A grpc-js connectivity state, by name. */
+export type ConnectivityName = "IDLE" | "CONNECTING" | "READY" | "TRANSIENT_FAILURE" | "SHUTDOWN";
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -29,6 +32,8 @@ const DEFAULT_BUDGET: ResolvedRetryBudget = {
  */
 export class TrafficState {
   readonly loads = new Map<string, EndpointLoad>();
+  /** The service's default latency estimate, shared by its endpoints' loads (peak_ewma). */
+  private readonly baseline = new LatencyBaseline();
   outlier: OutlierDetector | undefined;
   readonly budget: RetryBudget;
   /** Endpoints recent failed calls went to: a service breaker opens only on failures from two
@@ -39,6 +44,8 @@ export class TrafficState {
   private readonly breakerWindows = new Map<string, number>();
   /** Endpoints the balancer may pick now (serving, connected, not ejected), set on each picker. */
   private available: ReadonlySet<string> = new Set();
+  /** Connection state of each endpoint as grpc-js last reported it to the balancer. */
+  private connectivity: ReadonlyMap<string, ConnectivityName> = new Map();
   private readonly buckets = new Map<string, TokenBucket>();
   private decayMs: number;
   /** The service's endpoints (what outlier detection tracks), whether or not a channel uses them yet. */
@@ -60,7 +67,7 @@ export class TrafficState {
   load(key: string): EndpointLoad {
     let load = this.loads.get(key);
     if (!load) {
-      load = new EndpointLoad(this.clock, this.decayMs);
+      load = new EndpointLoad(this.clock, this.decayMs, { baseline: this.baseline });
       this.loads.set(key, load);
     }
     return load;
@@ -75,9 +82,23 @@ export class TrafficState {
     this.metrics.ejected.labels(this.service).set(this.outlier?.ejectedCount ?? 0);
   }
 
-  /** The endpoints the balancer's latest picker may choose from. */
-  setAvailable(keys: ReadonlySet<string>): void {
+  /** The endpoints the balancer's latest picker may choose from, and every connection's state. */
+  setAvailable(
+    keys: ReadonlySet<string>,
+    connectivity: ReadonlyMap<string, ConnectivityName> = new Map(),
+  ): void {
     this.available = keys;
+    this.connectivity = connectivity;
+  }
+
+  /** True when the balancer's latest picker may choose `key`. */
+  isAvailable(key: string): boolean {
+    return this.available.has(key);
+  }
+
+  /** The connection state of `key`; IDLE when no channel has connected to it. */
+  connectivityOf(key: string): ConnectivityName {
+    return this.connectivity.get(key) ?? "IDLE";
   }
 
   breaker(scope: string, config: ResolvedBreakerConfig): CircuitBreaker {

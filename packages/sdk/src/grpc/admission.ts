@@ -1,5 +1,6 @@
 import { type experimental, Metadata, status } from "@grpc/grpc-js";
 import type { MethodPolicyView } from "@switchboard/core";
+import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
 import { CALL_CONTEXT, type CallContext } from "./call-context.js";
 import { localStatus, OutcomeFilterFactory, RejectFilterFactory } from "./outcome-filter.js";
@@ -83,9 +84,11 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     }
   }
   let breaker: ReturnType<typeof runtime.traffic.breaker> | undefined;
+  let permit: BreakerPermit | undefined;
   if (policy.circuitBreaker) {
     breaker = runtime.traffic.breaker(policy.breakerScope, policy.circuitBreaker);
-    if (!breaker.tryAcquire()) {
+    permit = breaker.admit();
+    if (!permit) {
       const scope = policy.breakerScope === "*" ? "" : ` (${policy.breakerScope})`;
       const details = `switchboard: circuit breaker open for ${runtime.service}${scope}; failing fast, next probe in ${Math.ceil(breaker.retryAfterMs())} ms`;
       return rejection(runtime, path, status.UNAVAILABLE, details, startMs);
@@ -110,7 +113,13 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     pickInformation,
     status: status.OK,
     dynamicFilterFactories: [
-      new OutcomeFilterFactory(ctx, entry.record, breaker, runtime.traffic.failureSources, clock),
+      new OutcomeFilterFactory(
+        ctx,
+        entry.record,
+        breaker && permit ? { breaker, permit } : undefined,
+        runtime.traffic.failureSources,
+        clock,
+      ),
     ],
   };
 }

@@ -7,6 +7,7 @@ import type { BalancerPicker } from "../balancer/types.js";
 import { preferLocalZone } from "../balancer/zone.js";
 import type { MeshEndpoint } from "../client/endpoint.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
+import type { ConnectivityName } from "../client/traffic-state.js";
 import { MeshPicker, type PickEntry } from "./picker.js";
 
 export const MESH_LB_NAME = "switchboard_mesh";
@@ -71,6 +72,7 @@ interface Candidate {
   /** Would be healthy once its connection is up (connecting or idle, not failed). */
   readonly reachable: boolean;
   readonly probing: boolean;
+  readonly state: connectivityState;
 }
 
 interface Census {
@@ -199,7 +201,14 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
         else c.connecting++;
       }
       const failed = state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN;
-      c.candidates.push({ child, endpoint, healthy: usable && ready, reachable: usable && !failed, probing });
+      c.candidates.push({
+        child,
+        endpoint,
+        healthy: usable && ready,
+        reachable: usable && !failed,
+        probing,
+        state,
+      });
     }
     return c;
   }
@@ -208,7 +217,10 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
     const runtime = this.runtime;
     if (this.paused || !runtime) return;
     const census = this.census(runtime);
-    runtime.traffic.setAvailable(new Set(census.candidates.filter((c) => c.healthy).map((c) => c.child.key)));
+    runtime.traffic.setAvailable(
+      new Set(census.candidates.filter((c) => c.healthy).map((c) => c.child.key)),
+      new Map(census.candidates.map((c) => [c.child.key, connectivityState[c.state] as ConnectivityName])),
+    );
     const lb = runtime.view.policy.loadBalancing;
     // ring_hash keeps endpoints that are still connecting on the ring (a call to one waits for
     // its connection), so a key's endpoint does not move while connections come up.

@@ -1,10 +1,16 @@
 import { experimental, Metadata, type StatusObject, status } from "@grpc/grpc-js";
 import type { Clock } from "@switchboard/core";
-import type { CircuitBreaker } from "../breaker/circuit-breaker.js";
+import type { BreakerPermit, CircuitBreaker } from "../breaker/circuit-breaker.js";
 import type { FailureSources } from "../breaker/failure-sources.js";
 import type { MethodRecord } from "../client/method-record.js";
 import type { CallContext } from "./call-context.js";
 import { SINGLE_RESPONSE_HEADER } from "./single-response.js";
+
+/** The service/method breaker that let a call through, and how (probe or not). */
+export interface AdmittedCall {
+  readonly breaker: CircuitBreaker;
+  readonly permit: BreakerPermit;
+}
 
 /**
  * Per-call filter that sees the call's final status (after every retry): it records the call in
@@ -15,7 +21,8 @@ import { SINGLE_RESPONSE_HEADER } from "./single-response.js";
  * a single message (SINGLE_RESPONSE_HEADER) and that message arrived, the connection dropping
  * before the status (the instance killed between its two writes) cannot mean anything but OK.
  * grpc-js could not retry such a call (it is committed once headers arrive); the caller gets the
- * answer instead of UNAVAILABLE.
+ * answer instead of UNAVAILABLE. Only a status the transport made up is completed: one the
+ * server sent carries the marker in its trailers and reaches the caller as it is.
  */
 class OutcomeFilter extends experimental.BaseFilter {
   private singleResponse = false;
@@ -24,7 +31,7 @@ class OutcomeFilter extends experimental.BaseFilter {
   constructor(
     private readonly ctx: CallContext,
     private readonly record: MethodRecord,
-    private readonly breaker: CircuitBreaker | undefined,
+    private readonly admitted: AdmittedCall | undefined,
     private readonly sources: FailureSources,
     private readonly clock: Clock,
   ) {
@@ -41,22 +48,34 @@ class OutcomeFilter extends experimental.BaseFilter {
     return message;
   }
 
+  private droppedAfterAnswer(received: StatusObject): boolean {
+    return this.singleResponse && this.answered && isTransportDrop(received);
+  }
+
   override receiveTrailers(received: StatusObject): StatusObject {
-    const s =
-      received.code === status.UNAVAILABLE && this.singleResponse && this.answered
-        ? { code: status.OK, details: "", metadata: new Metadata() }
-        : received;
+    const s = this.droppedAfterAnswer(received)
+      ? { code: status.OK, details: "", metadata: new Metadata() }
+      : received;
     const ctx = this.ctx;
     const latencyMs = this.clock.now() - ctx.startMs;
     this.record.record(s.code, latencyMs, ctx.retries);
-    const breaker = this.breaker;
-    if (breaker) {
+    const admitted = this.admitted;
+    if (admitted) {
+      const { breaker, permit } = admitted;
       // Before the breaker counts it, so its "failures from two endpoints" check sees this one.
       if (breaker.isFailure(s.code)) this.sources.note(attemptedEndpoints(ctx));
-      breaker.recordOutcome(s.code, latencyMs);
+      breaker.recordOutcome(s.code, latencyMs, permit);
     }
     return s;
   }
+}
+
+/**
+ * True for an UNAVAILABLE the client's transport made up (the connection dropped); false for any
+ * status a mesh server sent (its trailers carry the marker).
+ */
+function isTransportDrop(s: StatusObject): boolean {
+  return s.code === status.UNAVAILABLE && s.metadata.get(SINGLE_RESPONSE_HEADER).length === 0;
 }
 
 /** Every endpoint the call's attempts went to (the last one has not reported its end yet). */
@@ -70,13 +89,13 @@ export class OutcomeFilterFactory implements experimental.FilterFactory<experime
   constructor(
     private readonly ctx: CallContext,
     private readonly record: MethodRecord,
-    private readonly breaker: CircuitBreaker | undefined,
+    private readonly admitted: AdmittedCall | undefined,
     private readonly sources: FailureSources,
     private readonly clock: Clock,
   ) {}
 
   createFilter(): experimental.Filter {
-    return new OutcomeFilter(this.ctx, this.record, this.breaker, this.sources, this.clock);
+    return new OutcomeFilter(this.ctx, this.record, this.admitted, this.sources, this.clock);
   }
 }
 

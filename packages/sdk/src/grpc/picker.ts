@@ -1,5 +1,6 @@
 import { experimental, Metadata, type StatusObject, status } from "@grpc/grpc-js";
 import type { BalancerPicker, Pickable } from "../balancer/types.js";
+import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
 import { type CallContext, callContextOf, deadlineFromMetadata } from "./call-context.js";
 import { PerTryTimeoutSubchannel } from "./per-try-timeout.js";
@@ -108,6 +109,7 @@ export class MeshPicker implements Picker {
     const outlier = runtime.traffic.outlier;
     const { key, load } = entry;
     let startedAt = 0;
+    let permit: BreakerPermit | undefined;
     const perTryMs = ctx?.method.retry?.perTryTimeoutMs;
     const subchannel =
       perTryMs !== undefined && result.subchannel
@@ -120,7 +122,7 @@ export class MeshPicker implements Picker {
       onCallStarted: () => {
         startedAt = clock.now();
         load.onCallStarted();
-        outlier?.tryAcquire(key);
+        permit = outlier?.admit(key);
         if (ctx) {
           ctx.attemptsStarted++;
           ctx.lastEndpoint = key;
@@ -130,7 +132,7 @@ export class MeshPicker implements Picker {
       onCallEnded: (code, details, trailers) => {
         const latencyMs = clock.now() - startedAt;
         load.onCallEnded(code === status.CANCELLED ? undefined : latencyMs);
-        runtime.recordAttempt(key, code, latencyMs);
+        runtime.recordAttempt(key, code, latencyMs, permit);
         if (ctx) {
           ctx.attemptsEnded++;
           // Only a failed attempt can be followed by a retry: a success allocates nothing here.

@@ -1,10 +1,17 @@
 import { type ChannelOptions, experimental, Metadata, status } from "@grpc/grpc-js";
-import { lookupMesh } from "../client/mesh-registry.js";
+import { lookupMesh, onMeshRegistered } from "../client/mesh-registry.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
 import { admitCall } from "./admission.js";
 import { MESH_LB_NAME, RUNTIME_ATTRIBUTE } from "./load-balancer.js";
 
 export const MESH_SCHEME = "mesh";
+
+/**
+ * How long a `mesh:` channel used before any mesh client exists waits for one before its calls
+ * fail with a message saying so, ms. It keeps waiting after that: the mesh client's creation
+ * resolves it.
+ */
+export const MESH_CLIENT_WAIT_MS = 1000;
 
 function serviceOf(target: experimental.GrpcUri): string {
   return target.path.replace(/^\/+/, "");
@@ -15,6 +22,9 @@ function serviceOf(target: experimental.GrpcUri): string {
  * service through the process's mesh client and hands grpc-js the service's endpoints, the
  * `switchboard_mesh` balancer, and a config selector that applies the service's policy per call.
  * Updates are pushed as the control plane streams them; nothing is polled.
+ *
+ * The scheme is registered when the SDK is imported, so a channel may be created before the mesh
+ * client: it resolves as soon as the mesh client exists.
  */
 class MeshResolver implements experimental.Resolver {
   private readonly service: string;
@@ -23,6 +33,10 @@ class MeshResolver implements experimental.Resolver {
   private unsubscribe: (() => void) | undefined;
   private readonly selector: experimental.ConfigSelector;
   private destroyed = false;
+  /** While no mesh client exists: stops listening for one. */
+  private stopWaiting: (() => void) | undefined;
+  private waitTimer: NodeJS.Timeout | undefined;
+  private waitedLongEnough = false;
 
   constructor(
     target: experimental.GrpcUri,
@@ -48,6 +62,7 @@ class MeshResolver implements experimental.Resolver {
 
   destroy(): void {
     this.destroyed = true;
+    this.endWait();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.runtime = undefined;
@@ -65,12 +80,10 @@ class MeshResolver implements experimental.Resolver {
     }
     const mesh = lookupMesh(this.meshName);
     if (!mesh) {
-      const which = this.meshName ? `named "${this.meshName}"` : "in this process";
-      this.fail(
-        `switchboard: no mesh client ${which}; call createMeshClient() before using mesh:/// targets`,
-      );
+      this.awaitMesh();
       return;
     }
+    this.endWait();
     if (!this.runtime) {
       this.runtime = mesh.acquire(this.service);
       this.unsubscribe = this.runtime.onChange(() => this.resolve());
@@ -81,6 +94,26 @@ class MeshResolver implements experimental.Resolver {
     }
     const reason = this.runtime.subscriptionFailure ?? mesh.unreachableReason();
     if (reason) this.fail(`switchboard: no endpoints known for ${this.service} yet: ${reason}`);
+  }
+
+  /** No mesh client yet: resolve when one is created; fail calls meanwhile once waited long enough. */
+  private awaitMesh(): void {
+    const which = this.meshName ? `named "${this.meshName}"` : "in this process";
+    const why = `switchboard: no mesh client ${which} after ${MESH_CLIENT_WAIT_MS} ms; create one with createMeshClient(${this.meshName ? `{ name: "${this.meshName}" }` : ""}) (channels made before it resolve once it exists)`;
+    if (this.waitedLongEnough) this.fail(why);
+    this.stopWaiting ??= onMeshRegistered(() => this.resolve());
+    this.waitTimer ??= setTimeout(() => {
+      this.waitedLongEnough = true;
+      this.fail(why);
+    }, MESH_CLIENT_WAIT_MS);
+    this.waitTimer.unref();
+  }
+
+  private endWait(): void {
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
   }
 
   private push(): void {

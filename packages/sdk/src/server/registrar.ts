@@ -24,14 +24,18 @@ export interface RegistrarOptions {
   readonly rpcTimeoutMs: number;
 }
 
-/** Codes that retrying cannot fix: the registration itself is wrong or not allowed. */
+/**
+ * Codes that say the registration itself is wrong or not allowed: the first registration fails
+ * with them at once; a re-registration keeps trying (a token being rotated, a replica not yet
+ * given the new one).
+ */
 const FATAL = new Set<number>([status.INVALID_ARGUMENT, status.UNAUTHENTICATED, status.PERMISSION_DENIED]);
 
 type KeepAliveStream = ClientDuplexStream<KeepAliveRequest, KeepAliveResponse>;
 
 /**
- * Keeps one endpoint registered: registers (retrying with backoff while the control plane is
- * unreachable), renews the lease on a KeepAlive stream every third of its TTL carrying the
+ * Keeps one endpoint registered: registers (retrying with backoff on the next replica while one
+ * is unreachable), renews the lease on a KeepAlive stream every third of its TTL carrying the
  * current health, registers again when the lease is lost (expired, or the store was wiped),
  * and stops for good when an operator revoked it.
  */
@@ -59,7 +63,11 @@ export class Registrar {
 
   /** Registers; resolves once registered, rejects on a registration the control plane refuses. */
   start(): Promise<void> {
-    this.registering ??= this.registerLoop(true).finally(() => {
+    return this.registerOnce(true);
+  }
+
+  private registerOnce(first: boolean): Promise<void> {
+    this.registering ??= this.registerLoop(first).finally(() => {
       this.registering = undefined;
     });
     return this.registering;
@@ -184,9 +192,17 @@ export class Registrar {
           throw new MeshError(err.code, `registration refused: ${err.details}`, { cause: err });
         }
         const delay = this.backoff.next();
+        const replica = this.replica;
+        this.nextReplica();
         this.options.logger.warn(
-          { err: err.details ?? String(e), retryInMs: delay },
-          "registration failed; retrying",
+          {
+            err: err.details ?? String(e),
+            code: status[err.code] ?? err.code,
+            replica,
+            next: this.replica,
+            retryInMs: delay,
+          },
+          FATAL.has(err.code) ? "re-registration refused; retrying" : "registration failed; retrying",
         );
         await new Promise<void>((r) => {
           this.retryTimer = setTimeout(r, delay);
@@ -244,6 +260,8 @@ export class Registrar {
     this.stream = undefined;
     if (this.renewTimer) clearInterval(this.renewTimer);
     stream?.cancel();
-    this.start().catch((e) => this.options.logger.error({ err: String(e) }, "re-registration refused"));
+    this.registerOnce(false).catch((e) =>
+      this.options.logger.error({ err: String(e) }, "re-registration stopped"),
+    );
   }
 }
