@@ -44,8 +44,12 @@ export function describeInterop(kind: InteropKind): void {
     const clients: InteropClient[] = [];
 
     const startReplica = () => startPlane({ listenAddress: `127.0.0.1:${port}`, store, closeStore: false });
-    const echoServers3 = async () => {
-      const servers = [await startEchoServer(), await startEchoServer(), await startEchoServer()];
+    const echoServers3 = async (): Promise<[EchoServer, EchoServer, EchoServer]> => {
+      const servers: [EchoServer, EchoServer, EchoServer] = [
+        await startEchoServer(),
+        await startEchoServer(),
+        await startEchoServer(),
+      ];
       echoServers.push(...servers);
       return servers;
     };
