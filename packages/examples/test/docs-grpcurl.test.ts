@@ -1,7 +1,9 @@
 /**
- * Every grpcurl command in README.md and docs/*.md runs, against a live control plane, through a
- * real reflection client: `buf curl` with the same arguments (grpcurl is in neither the npm
- * registry nor Debian; buf curl speaks the same reflection protocol).
+ * Every grpcurl command in README.md and docs/*.md runs, against a live control plane, through
+ * two real reflection clients: grpcurl itself (.tools/bin/grpcurl, installed pinned by
+ * scripts/install-tools.sh) and `buf curl` with the documented equivalent arguments. Each client
+ * runs the doc's steps in order on a control plane of its own, so the steps that change state
+ * (Register, SetPolicy, Deregister) see what they expect.
  *
  * Conventions for writing commands in the docs (the test enforces them):
  * - Commands live in ```sh blocks. Lines starting with `grpcurl`, `buf curl` / `npx buf curl`
@@ -9,8 +11,8 @@
  *   Continuations (`\` at the end of a line) are joined; pipes, `;` and `$(…)` are not allowed.
  * - Each grpcurl command is followed, later in the same doc and in the same order, by its
  *   `buf curl` equivalent, which must be exactly the mechanical translation of it
- *   (support-docs/grpcurl.ts). `grpcurl … describe X` has no buf curl counterpart: the test
- *   performs it with its own reflection client (support-docs/reflection.ts).
+ *   (support-docs/grpcurl.ts). `grpcurl … describe X` has no buf curl counterpart: the buf curl
+ *   run performs it with its own reflection client (support-docs/reflection.ts).
  * - The control plane is `localhost:7400` (metrics `localhost:7401`); the test substitutes its
  *   own. Commands without `-plaintext` run against an mTLS control plane, with `ca.pem`,
  *   `client.pem` and `client.key` replaced by certificates the test makes.
@@ -19,14 +21,16 @@
  * - A `# Fails: CODE` comment right above a command: it must fail with that gRPC status. Any
  *   other command must succeed.
  * - A ```json block right after a shell block shows the answer of that block's last command:
- *   every key it shows must be in the real answer with a value of the same JSON type (values
- *   differ: ids, versions, times). A ```text block there lists lines the output must contain.
- * - The steps of one doc run in document order on one fresh control plane, with one SDK client
- *   subscribed to `user-service` (so ListSubscribers and AwaitPropagation have a subscriber).
+ *   every key it shows must be in the real answer of either client with a value of the same
+ *   JSON type (values differ: ids, versions, times). A ```text block there lists lines the
+ *   output must contain.
+ * - The steps of one doc run in document order on one fresh control plane per client, with one
+ *   SDK client subscribed to `user-service` (so ListSubscribers and AwaitPropagation have a
+ *   subscriber).
  */
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -35,8 +39,9 @@ import { type ControlPlane, createControlPlane } from "@switchboard/control-plan
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
 import { pino } from "pino";
 import { planDoc, type Step, shapeDifferences } from "./support-docs/doc-commands.js";
+import type { DescribeTranslation } from "./support-docs/grpcurl.js";
 import { describeSymbol } from "./support-docs/reflection.js";
-import { BUF, docFiles, readRepoFile } from "./support-docs/repo.js";
+import { BUF, docFiles, GRPCURL, GRPCURL_MISSING, readRepoFile } from "./support-docs/repo.js";
 import { words } from "./support-docs/shell.js";
 
 const ADMIN_TOKEN = "docs-admin-token";
@@ -102,17 +107,28 @@ interface Outcome {
   readonly stderr: string;
 }
 
-function runBuf(args: readonly string[]): Promise<Outcome> {
+/** The two reflection clients every documented command runs with. */
+type Client = "grpcurl" | "buf curl";
+
+/** How each client reports a failed call: its exit code for a gRPC status code. */
+const EXIT_CODE_OF_STATUS: Readonly<Record<Client, (code: number) => number>> = {
+  grpcurl: (code) => 64 + code,
+  "buf curl": (code) => code << 3,
+};
+
+function runTool(tool: string, args: readonly string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(BUF, [...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(tool, [...args], { timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
 }
 
-/** State shared by the steps of one doc. */
+/** State shared by the steps of one doc run with one client. */
 class DocRun {
+  constructor(readonly client: Client) {}
+
   plain: Plane | undefined;
   secure: Plane | undefined;
   tls: Tls | undefined;
@@ -173,6 +189,7 @@ class DocRun {
 }
 
 const FILE_FLAGS = new Set(["--cacert", "--cert", "--key"]);
+const GRPCURL_FILE_FLAGS = new Set(["-cacert", "-cert", "-key"]);
 
 function describeStep(step: Step): string {
   const command = step.grpcurl ?? step.curl;
@@ -203,43 +220,41 @@ function checkExpectation(step: Step, output: string): void {
   );
 }
 
-async function runStep(run: DocRun, step: Step): Promise<void> {
-  if (step.curl) {
-    const plane = await run.plane(false);
-    const url = words(step.curl.source, run.expand).find((w) => w.includes("localhost:7401"));
-    assert.ok(url, `${describeStep(step)}: curl commands in the docs fetch localhost:7401`);
-    assert.ok(plane.metricsPort, "the test control plane serves metrics");
-    const target = url.replace("localhost:7401", `127.0.0.1:${plane.metricsPort}`);
-    const response = await fetch(/^https?:\/\//.test(target) ? target : `http://${target}`);
-    assert.equal(response.status, 200);
-    const body = await response.text();
-    assert.match(body, /^switchboard_subscribers /m);
-    checkExpectation(step, body);
-    return;
-  }
-  const translation = step.translation;
-  assert.ok(translation);
-  const secure = !(translation.kind === "describe"
+async function runCurl(run: DocRun, step: Step, command: NonNullable<Step["curl"]>): Promise<void> {
+  const plane = await run.plane(false);
+  const url = words(command.source, run.expand).find((w) => w.includes("localhost:7401"));
+  assert.ok(url, `${describeStep(step)}: curl commands in the docs fetch localhost:7401`);
+  assert.ok(plane.metricsPort, "the test control plane serves metrics");
+  const target = url.replace("localhost:7401", `127.0.0.1:${plane.metricsPort}`);
+  const response = await fetch(/^https?:\/\//.test(target) ? target : `http://${target}`);
+  assert.equal(response.status, 200);
+  const body = await response.text();
+  assert.match(body, /^switchboard_subscribers /m);
+  checkExpectation(step, body);
+}
+
+function isSecure(translation: NonNullable<Step["translation"]>): boolean {
+  return !(translation.kind === "describe"
     ? translation.plaintext
     : translation.argv.includes("--http2-prior-knowledge"));
-  const plane = await run.plane(secure);
-  if (translation.kind === "describe") {
-    assert.equal(translation.address, "localhost:7400");
-    let creds: ChannelCredentials = credentials.createInsecure();
-    if (secure) {
-      const t = translation.tls;
-      const read = (name: string | undefined) => (name ? readFileSync(run.file(name)) : null);
-      creds = credentials.createSsl(read(t.cacert), read(t.key), read(t.cert));
-    }
-    const description = await describeSymbol(plane.address, creds, translation.symbol);
-    assert.ok(
-      description.split("\n").length >= 1 && description.includes(translation.symbol.split(".").pop() ?? ""),
-    );
-    return;
-  }
+}
+
+/** The documented grpcurl command's arguments, aimed at the test's control plane. */
+function grpcurlArgs(run: DocRun, step: Step, plane: Plane): string[] {
+  assert.ok(step.grpcurl);
+  return words(step.grpcurl.source, run.expand)
+    .slice(1)
+    .map((word, i, all) => {
+      if (GRPCURL_FILE_FLAGS.has(all[i - 1] ?? "")) return run.file(word);
+      return word === "localhost:7400" ? plane.address : word;
+    });
+}
+
+/** The documented buf curl command's arguments, aimed at the test's control plane. */
+function bufArgs(run: DocRun, step: Step, plane: Plane): string[] {
   assert.ok(step.buf, "paired with its buf curl command");
   const argv = words(step.buf.source, run.expand);
-  const args = (argv[0] === "npx" ? argv.slice(1) : argv).slice(1).map((word, i, all) => {
+  return (argv[0] === "npx" ? argv.slice(1) : argv).slice(1).map((word, i, all) => {
     if (FILE_FLAGS.has(all[i - 1] ?? "")) return run.file(word);
     if (/^https?:\/\//.test(word)) {
       assert.ok(
@@ -250,24 +265,59 @@ async function runStep(run: DocRun, step: Step): Promise<void> {
     }
     return word;
   });
-  const outcome = await runBuf(args);
+}
+
+/** `grpcurl describe` with the buf curl run: this test's own reflection client performs it. */
+async function describeWithOwnClient(run: DocRun, plane: Plane, translation: DescribeTranslation) {
+  let creds: ChannelCredentials = credentials.createInsecure();
+  if (!translation.plaintext) {
+    const t = translation.tls;
+    const read = (name: string | undefined) => (name ? readFileSync(run.file(name)) : null);
+    creds = credentials.createSsl(read(t.cacert), read(t.key), read(t.cert));
+  }
+  const description = await describeSymbol(plane.address, creds, translation.symbol);
+  assert.ok(description.includes(translation.symbol.split(".").pop() ?? ""));
+}
+
+async function runStep(run: DocRun, step: Step): Promise<void> {
+  if (step.curl) return runCurl(run, step, step.curl);
+  const translation = step.translation;
+  assert.ok(translation);
+  const plane = await run.plane(isSecure(translation));
+  if (translation.kind === "describe") assert.equal(translation.address, "localhost:7400");
+  if (translation.kind === "describe" && run.client === "buf curl") {
+    return describeWithOwnClient(run, plane, translation);
+  }
+  const args = run.client === "grpcurl" ? grpcurlArgs(run, step, plane) : bufArgs(run, step, plane);
+  const outcome = await runTool(run.client === "grpcurl" ? GRPCURL : BUF, args);
   const output = `${outcome.stdout}${outcome.stderr}`;
-  if (process.env.DOCS_DEBUG) console.error(args.join(" "), "\n", output);
+  if (process.env.DOCS_DEBUG) console.error(run.client, args.join(" "), "\n", output);
   if (step.fails) {
     const code = (status as unknown as Record<string, number>)[step.fails];
     assert.ok(code !== undefined, `${step.fails} is not a gRPC status name`);
     assert.equal(
       outcome.code,
-      code << 3,
-      `${describeStep(step)}: expected ${step.fails}, got exit ${outcome.code}:\n${output}`,
+      EXIT_CODE_OF_STATUS[run.client](code),
+      `${run.client}: ${describeStep(step)}: expected ${step.fails}, got exit ${outcome.code}:\n${output}`,
     );
     checkExpectation(step, output);
     return;
   }
-  assert.equal(outcome.code, 0, `${describeStep(step)} failed (exit ${outcome.code}):\n${output}`);
+  assert.equal(
+    outcome.code,
+    0,
+    `${run.client}: ${describeStep(step)} failed (exit ${outcome.code}):\n${output}`,
+  );
+  if (translation.kind === "describe") {
+    // grpcurl names what it found: "switchboard.v1.Policy is a message:".
+    assert.match(outcome.stdout, new RegExp(`^${translation.symbol.replace(/\./g, "\\.")} is an? `, "m"));
+    return;
+  }
   if (translation.listService) {
+    // grpcurl lists one service's methods as Service.Method, buf curl every method as Service/Method.
+    const separator = run.client === "grpcurl" ? "." : "/";
     assert.ok(
-      outcome.stdout.split("\n").some((line) => line.startsWith(`${translation.listService}/`)),
+      outcome.stdout.split("\n").some((line) => line.startsWith(`${translation.listService}${separator}`)),
       `no method of ${translation.listService} listed:\n${outcome.stdout}`,
     );
   }
@@ -283,29 +333,28 @@ const HAS_OPENSSL = spawnSync("openssl", ["version"]).status === 0;
 for (const file of docFiles()) {
   const { steps, problems } = planDoc(file, readRepoFile(file));
   if (steps.length === 0 && problems.length === 0) continue;
-  const needsTls = steps.some(
-    (s) =>
-      s.translation &&
-      (s.translation.kind === "describe"
-        ? !s.translation.plaintext
-        : !s.translation.argv.includes("--http2-prior-knowledge")),
-  );
-  describe(`${file}: shell commands against a live control plane`, {
-    skip: needsTls && !HAS_OPENSSL ? "needs the openssl command to make test certificates" : false,
-  }, () => {
-    const run = new DocRun();
-    after(() => run.close());
-
+  const needsTls = steps.some((s) => s.translation && isSecure(s.translation));
+  const skip = needsTls && !HAS_OPENSSL ? "needs the openssl command to make test certificates" : false;
+  describe(`${file}: its grpcurl commands pair with buf curl commands`, () => {
     it("pairs every grpcurl command with its buf curl translation", () => {
       assert.deepEqual(problems, []);
     });
-
-    for (const step of steps) {
-      it(describeStep(step), async () => {
-        await runStep(run, step);
-      });
-    }
   });
+  for (const client of ["grpcurl", "buf curl"] as const) {
+    describe(`${file}: shell commands with ${client} against a live control plane`, { skip }, () => {
+      const run = new DocRun(client);
+      before(() => {
+        if (client === "grpcurl") assert.ok(existsSync(GRPCURL), GRPCURL_MISSING);
+      });
+      after(() => run.close());
+
+      for (const step of steps) {
+        it(describeStep(step), async () => {
+          await runStep(run, step);
+        });
+      }
+    });
+  }
 }
 
 describe("the docs' shell conventions", () => {

@@ -4,6 +4,7 @@ import {
   type EnumDescriptorProto,
   type FieldDescriptorProto,
   FileDescriptorProtoSchema,
+  type FileDescriptorSet,
   FileDescriptorSetSchema,
 } from "@bufbuild/protobuf/wkt";
 
@@ -20,8 +21,9 @@ interface Extension {
 }
 
 /**
- * An index over a FileDescriptorSet: every symbol (services, methods, messages with nested
- * ones, fields, enums and their values, extensions) to the file declaring it.
+ * An index over FileDescriptorSets: every symbol (services, methods, messages with nested
+ * ones, fields, enums and their values, extensions) to the file declaring it. A file named twice
+ * is indexed once, from its first occurrence.
  */
 export class DescriptorIndex {
   private readonly files = new Map<string, IndexedFile>();
@@ -29,9 +31,14 @@ export class DescriptorIndex {
   private readonly extensions = new Map<string, Extension[]>();
   private readonly serviceNames: string[] = [];
 
-  constructor(fileDescriptorSet: Uint8Array) {
-    const set = fromBinary(FileDescriptorSetSchema, fileDescriptorSet);
+  /** Indexes each set in turn (sets built apart share files such as google/protobuf/*). */
+  constructor(...fileDescriptorSets: Uint8Array[]) {
+    for (const set of fileDescriptorSets) this.addSet(fromBinary(FileDescriptorSetSchema, set));
+  }
+
+  private addSet(set: FileDescriptorSet): void {
     for (const file of set.file) {
+      if (this.files.has(file.name)) continue;
       const prefix = file.package ? `${file.package}.` : "";
       this.files.set(file.name, {
         name: file.name,

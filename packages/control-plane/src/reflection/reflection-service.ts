@@ -1,5 +1,5 @@
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
-import { DESCRIPTOR_SET_BASE64 } from "../gen/descriptor-set.js";
+import { DESCRIPTOR_SET_BASE64, XDS_DESCRIPTOR_SET_BASE64 } from "../gen/descriptor-set.js";
 import {
   type ServerReflectionRequest,
   type ServerReflectionResponse,
@@ -62,10 +62,13 @@ export function answer(index: DescriptorIndex, req: ServerReflectionRequest): An
   }
 }
 
-/** The index of the control plane's own descriptor set (built once). */
+/** The index of every service the control plane serves, its own and xDS (built once). */
 let defaultIndex: DescriptorIndex | undefined;
 export function controlPlaneDescriptors(): DescriptorIndex {
-  defaultIndex ??= new DescriptorIndex(Buffer.from(DESCRIPTOR_SET_BASE64, "base64"));
+  defaultIndex ??= new DescriptorIndex(
+    Buffer.from(DESCRIPTOR_SET_BASE64, "base64"),
+    Buffer.from(XDS_DESCRIPTOR_SET_BASE64, "base64"),
+  );
   return defaultIndex;
 }
 

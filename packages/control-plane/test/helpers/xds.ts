@@ -156,7 +156,7 @@ export interface GenericXdsConfig {
 
 export interface ClientStatus {
   readonly config: readonly {
-    readonly node: { readonly id: string };
+    readonly node: { readonly id: string; readonly user_agent_name?: string };
     readonly generic_xds_configs: readonly GenericXdsConfig[];
   }[];
 }

@@ -1,14 +1,22 @@
 /**
  * Mechanical translation of a grpcurl command line into the `buf curl` command line that does
- * the same through server reflection (buf curl stands in for grpcurl in tests: it is on npm,
- * grpcurl is not). grpcurl's `describe` has no buf curl counterpart; it is returned as such and
- * the test performs it with its own reflection client.
+ * the same through server reflection (the docs show both; the test runs both). grpcurl's
+ * `describe` has no buf curl counterpart; it is returned as such and the test performs it with
+ * its own reflection client.
  */
 
 export interface TlsFiles {
   readonly cacert: string | undefined;
   readonly cert: string | undefined;
   readonly key: string | undefined;
+}
+
+export interface DescribeTranslation {
+  readonly kind: "describe";
+  readonly address: string;
+  readonly symbol: string;
+  readonly plaintext: boolean;
+  readonly tls: TlsFiles;
 }
 
 export type Translation =
@@ -19,13 +27,7 @@ export type Translation =
       /** For `grpcurl ... list <service>`: buf curl lists every method; the caller keeps this service's. */
       readonly listService: string | undefined;
     }
-  | {
-      readonly kind: "describe";
-      readonly address: string;
-      readonly symbol: string;
-      readonly plaintext: boolean;
-      readonly tls: TlsFiles;
-    };
+  | DescribeTranslation;
 
 const VALUE_FLAGS: Readonly<Record<string, string>> = {
   "-H": "-H",

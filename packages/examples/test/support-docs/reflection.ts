@@ -3,9 +3,13 @@
  * server for the file containing the symbol (with its dependencies), builds a descriptor
  * registry from the answer and describes the symbol.
  */
-import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
+import { create, createFileRegistry, fromBinary } from "@bufbuild/protobuf";
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import {
+  type FileDescriptorProto,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+} from "@bufbuild/protobuf/wkt";
 import { type ChannelCredentials, Client } from "@grpc/grpc-js";
 
 const METHOD = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
@@ -72,6 +76,26 @@ function fetchFiles(
   }).finally(() => client.close());
 }
 
+/** The files ordered so that each comes after every file it imports (a registry is built in
+ * that order; a file imported along two paths must still come before both importers). */
+function dependenciesFirst(files: readonly FileDescriptorProto[]): FileDescriptorProto[] {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const ordered: FileDescriptorProto[] = [];
+  const placed = new Set<string>();
+  const place = (file: FileDescriptorProto): void => {
+    if (placed.has(file.name)) return;
+    placed.add(file.name);
+    for (const dep of file.dependency) {
+      const d = byName.get(dep);
+      if (!d) throw new Error(`reflection did not return ${dep}, imported by ${file.name}`);
+      place(d);
+    }
+    ordered.push(file);
+  };
+  for (const f of files) place(f);
+  return ordered;
+}
+
 /** Describes a service, method, message or enum by its full name, as grpcurl describe would. */
 export async function describeSymbol(
   address: string,
@@ -80,9 +104,7 @@ export async function describeSymbol(
 ): Promise<string> {
   const files = await fetchFiles(address, creds, symbol);
   if (files.length === 0) throw new Error(`reflection returned no file for ${symbol}`);
-  // The first file holds the symbol; the others are its dependencies.
-  const byName = new Map(files.map((f) => [f.name, f]));
-  const registry = createFileRegistry(files[0] as FileDescriptorProto, (name) => byName.get(name));
+  const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: dependenciesFirst(files) }));
   const found = registry.get(symbol);
   if (found?.kind === "service") {
     return [

@@ -5,6 +5,9 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
 export const BUF = join(ROOT, "node_modules", ".bin", "buf");
+/** The real grpcurl, pinned, installed by scripts/install-tools.sh. */
+export const GRPCURL = join(ROOT, ".tools", "bin", "grpcurl");
+export const GRPCURL_MISSING = `grpcurl is not installed at ${GRPCURL}: run \`bash scripts/install-tools.sh\``;
 export const TSC = join(ROOT, "node_modules", ".bin", "tsc");
 export const CONTROL_PLANE_BIN = join(
   ROOT,

@@ -1,0 +1,7 @@
+/**
+ * grpcio, gRPC C-core from Python (interop/python-xds) against a real control plane:
+ * the scenarios of helpers/xds-interop-suite.ts. Needs `bash scripts/install-tools.sh`.
+ */
+import { describeInterop } from "./helpers/xds-interop-suite.js";
+
+describeInterop("python");
