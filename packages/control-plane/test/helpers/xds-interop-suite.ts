@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Policy } from "@switchboard/sdk";
-import type { Subscriber, XdsTypeStatus } from "../../src/gen/switchboard/v1/admin.js";
+import type { Subscriber, XdsTypeStatus } from "@switchboard/core/gen/switchboard/v1/admin.js";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { MemoryStore } from "../../src/store/index.js";
 import { freePort } from "../../src/testing/index.js";
 import { TYPE_URLS } from "../../src/xds/type-urls.js";

@@ -2,7 +2,7 @@ import type { Clock, ResolvedPolicy } from "@switchboard/core";
 import { DEFAULT_POLICY, endpointToProto, monotonicClock, validatePolicy } from "@switchboard/core";
 import type { ServiceDelta, ServiceSnapshot } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
-import { HealthStatus, RemovalReason } from "@switchboard/core/gen/switchboard/v1/types.js";
+import { RemovalReason } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { endpointFromProto, type MeshEndpoint, sameEndpoint } from "./endpoint.js";
 
 /** What applying one response did. `rejected` carries the NACK reason. */
