@@ -36,7 +36,7 @@ const OUT = join(ROOT, "packages/core/test/fixtures/wire/v1");
 
 /** Every field present, all the way down: the compiler checks that the full policy sets them all. */
 type Full<T> = T extends readonly (infer E)[]
-  ? readonly Full<E>[]
+  ? Full<E>[]
   : T extends object
     ? { [K in keyof T]-?: Full<NonNullable<T[K]>> }
     : T;

@@ -18,7 +18,7 @@ interface Codec<T> {
   toJSON(message: T): unknown;
 }
 
-const CODECS: Record<string, Codec<never>> = {
+const CODECS: Record<string, Codec<unknown>> = {
   "watch-response-snapshot": WatchResponse,
   "watch-response-delta": WatchResponse,
   "policy-full": Policy,
@@ -26,7 +26,7 @@ const CODECS: Record<string, Codec<never>> = {
   "keep-alive-request": KeepAliveRequest,
   "keep-alive-response": KeepAliveResponse,
   "watch-request-hello": WatchRequest,
-} as Record<string, Codec<never>>;
+};
 
 function committedJson(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`${name}.json`, DIR), "utf8"));
