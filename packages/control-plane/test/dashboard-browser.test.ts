@@ -116,14 +116,18 @@ describe("the dashboard in a browser", { timeout: 40_000 }, () => {
     await page.goto(`${web}/#/services/checkout`);
     await row("10.0.0.9:8080").waitFor({ timeout: LIVE_MS });
     await row("10.0.0.8:8080").waitFor({ timeout: LIVE_MS });
-    await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+    await page.evaluate(() => Object.assign(globalThis, { stillTheSamePage: true }));
 
     await call(cp.registration.deregister.bind(cp.registration), { leaseId: leaving.leaseId });
     await row("10.0.0.9:8080").waitFor({ state: "detached", timeout: LIVE_MS });
 
     const expiresAtMs = registeredAtMs + 3000;
     await row("10.0.0.8:8080").waitFor({ state: "detached", timeout: expiresAtMs + LIVE_MS - Date.now() });
-    assert.equal(await page.evaluate(() => "stillTheSamePage" in window), true, "the page was not reloaded");
+    assert.equal(
+      await page.evaluate(() => "stillTheSamePage" in globalThis),
+      true,
+      "the page was not reloaded",
+    );
   });
 
   it("drains an endpoint from the page: GetService shows it admin_drained", async () => {
