@@ -57,6 +57,13 @@ export class Authenticator {
     return bearerTokens(metadata).some((token) => timingSafeEqual(digest(token), expected));
   }
 
+  /** True when a token is configured for the scope and `token` is it (a raw token, as the
+   * dashboard's login form sends it), compared in constant time. */
+  grantsToken(scope: AuthScope, token: string): boolean {
+    const expected = this.#digests.get(scope);
+    return expected !== undefined && timingSafeEqual(digest(token), expected);
+  }
+
   /** Throws UNAUTHENTICATED unless the metadata carries the scope's bearer token. */
   check(scope: AuthScope, metadata: Metadata): void {
     const expected = this.#digests.get(scope);

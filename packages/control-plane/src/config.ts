@@ -19,6 +19,10 @@ export interface ControlPlaneOptions {
   readonly listenAddress?: string;
   /** HTTP address of GET /metrics, "host:port"; "off" (or empty) turns it off. Default "127.0.0.1:7401". */
   readonly metricsListenAddress?: string;
+  /** Serve the web dashboard at / on the metrics port: on or off. Default "on". */
+  readonly dashboard?: "on" | "off";
+  /** on: the dashboard shows everything and refuses every action (drain, remove). Default "off". */
+  readonly dashboardReadOnly?: "on" | "off";
   /** Redis URL, redis:// or rediss:// (TLS); unset, an in-memory store serves one replica only. Default
    * unset: the embedded in-memory store. */
   readonly redisUrl?: string | undefined;

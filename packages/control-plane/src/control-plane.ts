@@ -8,6 +8,7 @@ import {
   resolveControlPlaneOptions,
 } from "./config.js";
 import { serverCredentials } from "./credentials.js";
+import { Dashboard } from "./dashboard/dashboard.js";
 import { guardStore } from "./guarded-store.js";
 import { DiscoveryHub } from "./hub/hub.js";
 import type { SessionStats } from "./hub/watch-session.js";
@@ -71,6 +72,8 @@ interface Parts {
   readonly server: ReturnType<typeof buildServer>;
   readonly metrics: ControlPlaneMetrics;
   readonly metricsServer: MetricsServer;
+  /** Absent when the metrics port or the dashboard is off. */
+  readonly dashboard: Dashboard | undefined;
 }
 
 function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, registry: Registry): Parts {
@@ -117,6 +120,7 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     // A Redis store survives a restart of every replica, with leases that ran out meanwhile.
     pauseAtStartMs: store.kind === "redis" ? o.maxLeaseTtlMs : 0,
   });
+  const admin = { store, clock, revokeRemovedForMs: o.revokeRemovedForMs, subscribers: propagation, logger };
   const now = () => Math.floor(clock.now());
   const keepAlives = new KeepAliveStreams(ctx, {
     store,
@@ -130,10 +134,33 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     maxMessageBytes: o.maxMessageBytes,
     addMore: (s) => xds.addTo(s),
     registration: { store, clock, limits: o, propagation, keepAlives, logger },
-    admin: { store, clock, revokeRemovedForMs: o.revokeRemovedForMs, subscribers: propagation, logger },
+    admin,
   });
-  const metricsServer = new MetricsServer(registry, logger.child({ component: "metrics" }));
-  return { store, hub, xds, watchStreams, keepAlives, health, reaper, server, metrics, metricsServer };
+  const dashboard =
+    o.metricsListenAddress && o.dashboard === "on"
+      ? new Dashboard({
+          admin,
+          metrics,
+          authenticator: o.authenticator,
+          readOnly: o.dashboardReadOnly === "on",
+          replicaId: o.replicaId,
+          logger: logger.child({ component: "dashboard" }),
+        })
+      : undefined;
+  const metricsServer = new MetricsServer(registry, logger.child({ component: "metrics" }), dashboard);
+  return {
+    store,
+    hub,
+    xds,
+    watchStreams,
+    keepAlives,
+    health,
+    reaper,
+    server,
+    metrics,
+    metricsServer,
+    dashboard,
+  };
 }
 
 /** One control-plane replica. Created through `createControlPlane`. */
@@ -196,6 +223,7 @@ class ControlPlaneReplica implements ControlPlane {
     const metricsPort = o.metricsListenAddress
       ? await metricsServer.listen(o.metricsListenAddress)
       : undefined;
+    this.parts.dashboard?.start();
     reaper.start();
     health.setStarted();
     this.state = "started";
@@ -255,6 +283,7 @@ class ControlPlaneReplica implements ControlPlane {
     else server.forceShutdown();
     await hub.close();
     this.unwatchStore?.();
+    this.parts.dashboard?.close();
     await metricsServer.close();
     if (this.options.closeStore) await this.store.close();
     this.logger.info({ replicaId: this.options.replicaId }, "control plane stopped");

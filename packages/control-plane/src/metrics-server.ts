@@ -1,16 +1,22 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { parseHostPort } from "./config.js";
 
-/** The HTTP server of `/metrics` (Prometheus text format), on its own port. */
+/** More pages on the metrics port (the dashboard): answers a request, or returns false. */
+export interface HttpPages {
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/** The HTTP server of `/metrics` (Prometheus text format), on its own port, and of `pages`. */
 export class MetricsServer {
   private server: Server | undefined;
 
   constructor(
     private readonly registry: Registry,
     private readonly logger: Logger,
+    private readonly pages?: HttpPages,
   ) {}
 
   /** Listens on "host:port"; resolves with the bound port. */
@@ -18,6 +24,7 @@ export class MetricsServer {
     const { host, port } = parseHostPort("metricsListenAddress", address);
     const server = createServer((req, res) => {
       const path = (req.url ?? "/").split("?")[0];
+      if (path !== "/metrics" && this.pages?.handle(req, res)) return;
       if (req.method !== "GET" || path !== "/metrics") {
         res.writeHead(404, { "content-type": "text/plain" }).end("not found; metrics are at GET /metrics\n");
         return;

@@ -59,6 +59,12 @@ function pattern(re: RegExp, rule: string): OptionSpec["check"] {
   return (value) => (typeof value === "string" && re.test(value) ? ok(value) : no(rule));
 }
 
+function onOff(value: unknown): Checked {
+  return value === "on" || value === "off"
+    ? ok(value)
+    : no(`must be "on" or "off" (got ${JSON.stringify(value)})`);
+}
+
 /** "" reads as unset. */
 function optionalFile(value: unknown): Checked {
   return value === undefined || value === "" ? ok(undefined) : ok(value);
@@ -101,6 +107,24 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     check: (v) =>
       v === "" || (typeof v === "string" && v.toLowerCase() === "off") ? ok(undefined) : hostPort(v),
     doc: 'HTTP address of GET /metrics, "host:port"; "off" (or empty) turns it off.',
+  },
+  {
+    name: "dashboard",
+    flag: "--dashboard",
+    env: "SWITCHBOARD_DASHBOARD",
+    input: "text",
+    default: "on",
+    check: onOff,
+    doc: "Serve the web dashboard at / on the metrics port: on or off.",
+  },
+  {
+    name: "dashboardReadOnly",
+    flag: "--dashboard-read-only",
+    env: "SWITCHBOARD_DASHBOARD_READ_ONLY",
+    input: "text",
+    default: "off",
+    check: onOff,
+    doc: "on: the dashboard shows everything and refuses every action (drain, remove).",
   },
   {
     name: "redisUrl",

@@ -1,0 +1,140 @@
+/**
+ * The /api/ routes of the dashboard. Reads and actions go through the Admin handlers
+ * (admin-bridge.ts), so the page and grpcurl see and do the same things. A new page adds its
+ * routes to this table (a "Rollouts" page would add GET /api/rollouts here).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  GetServiceResponse,
+  ListServicesResponse,
+  ListSubscribersResponse,
+} from "@switchboard/core/gen/switchboard/v1/admin.js";
+import type { Store } from "../store/types.js";
+import type { Viewer } from "./access.js";
+import type { AdminCalls } from "./admin-bridge.js";
+import type { EventFeed } from "./event-feed.js";
+import { queryOf, sendJson } from "./http.js";
+import type { PolicyHistory } from "./policy-history.js";
+import { sessionCookie } from "./sessions.js";
+import { serveEvents } from "./sse.js";
+
+/** What a route handler is given. */
+export interface RouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly viewer: Viewer;
+  /** Decoded path segments the pattern captured. */
+  readonly params: readonly string[];
+}
+
+export interface Route {
+  readonly method: "GET" | "POST";
+  readonly pattern: RegExp;
+  /** "mutates": an action on the registry (refused in read-only mode); "session": a POST that
+   * changes only the viewer's session. Both need the CSRF header and the page's Origin. */
+  readonly action?: "mutates" | "session";
+  handle(ctx: RouteContext): Promise<void> | void;
+}
+
+export interface RouteDeps {
+  readonly admin: AdminCalls;
+  readonly store: Store;
+  readonly feed: EventFeed;
+  readonly policies: PolicyHistory;
+  readonly replicaId: string;
+  readonly authRequired: boolean;
+  readonly readOnly: boolean;
+  readonly logout: (viewer: Viewer) => void;
+  readonly closing: AbortSignal;
+}
+
+const SERVICE = "/api/services/([^/]+)";
+const ENDPOINT = `${SERVICE}/endpoints/([^/]+)`;
+
+function param(ctx: RouteContext, i: number): string {
+  return ctx.params[i] ?? "";
+}
+
+export function apiRoutes(d: RouteDeps): readonly Route[] {
+  const endpointAction = (
+    verb: string,
+    run: (service: string, endpointId: string) => Promise<{ readonly version: number }>,
+  ): Route => ({
+    method: "POST",
+    pattern: new RegExp(`^${ENDPOINT}/${verb}$`),
+    action: "mutates",
+    handle: async (ctx) => sendJson(ctx.res, 200, await run(param(ctx, 0), param(ctx, 1))),
+  });
+  return [
+    {
+      method: "GET",
+      pattern: /^\/api\/session$/,
+      handle: ({ res, viewer }) =>
+        sendJson(res, 200, {
+          authRequired: d.authRequired,
+          readOnly: d.readOnly,
+          csrf: viewer.csrf,
+          replicaId: d.replicaId,
+        }),
+    },
+    {
+      method: "POST",
+      pattern: /^\/api\/logout$/,
+      action: "session",
+      handle: ({ res, viewer }) => {
+        d.logout(viewer);
+        sendJson(res, 200, { signedOut: true }, { "set-cookie": sessionCookie(undefined) });
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/api\/services$/,
+      handle: async ({ res }) =>
+        sendJson(res, 200, ListServicesResponse.toJSON(await d.admin.listServices({}))),
+    },
+    {
+      method: "GET",
+      pattern: new RegExp(`^${SERVICE}$`),
+      handle: async (ctx) => {
+        const reply = await d.admin.getService({ service: param(ctx, 0) });
+        sendJson(ctx.res, 200, GetServiceResponse.toJSON(reply));
+      },
+    },
+    {
+      method: "GET",
+      pattern: new RegExp(`^${SERVICE}/policy$`),
+      handle: async (ctx) => {
+        const service = param(ctx, 0);
+        const reply = await d.admin.getService({ service });
+        const log = await d.store.changesSince(service, 0).catch(() => undefined);
+        const current = GetServiceResponse.toJSON(reply) as { readonly policy?: unknown };
+        sendJson(ctx.res, 200, {
+          service,
+          version: reply.version,
+          current: current.policy ?? null,
+          history: d.policies.history(service, log),
+        });
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/api\/subscribers$/,
+      handle: async ({ req, res }) => {
+        const reply = await d.admin.listSubscribers({ service: queryOf(req).get("service") ?? "" });
+        sendJson(res, 200, ListSubscribersResponse.toJSON(reply));
+      },
+    },
+    endpointAction("drain", (service, endpointId) =>
+      d.admin.drainEndpoint({ service, endpointId, undo: false }),
+    ),
+    endpointAction("undrain", (service, endpointId) =>
+      d.admin.drainEndpoint({ service, endpointId, undo: true }),
+    ),
+    endpointAction("remove", (service, endpointId) => d.admin.removeEndpoint({ service, endpointId })),
+    {
+      method: "GET",
+      pattern: /^\/api\/events$/,
+      handle: ({ req, res }) => serveEvents(req, res, d.feed, d.closing),
+    },
+  ];
+}
