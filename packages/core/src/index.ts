@@ -23,5 +23,7 @@ export { quote } from "./quote.js";
 export type { Result } from "./result.js";
 export { err, ok } from "./result.js";
 export { ROUTE_LIMITS } from "./route/limits.js";
+export { destinationForBucket, STICKY_BUCKETS, stickyBucket } from "./route/sticky.js";
+export { inSubset } from "./route/subset-match.js";
 export type * from "./route/types.js";
 export { validateRouteTable } from "./route/validate.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Fallback, RouteTable } from "../src/gen/switchboard/v1/route.js";
-import { validateRouteTable } from "../src/index.js";
+import { destinationForBucket, STICKY_BUCKETS, stickyBucket, validateRouteTable } from "../src/index.js";
 
 /** A canary table: QA's header to v2, everyone else split 90/10 by user. */
 function canary(overrides: Partial<RouteTable> = {}): RouteTable {
@@ -187,5 +187,37 @@ describe("validateRouteTable", () => {
     const table = canary();
     table.rules[0]!.fallback = 7 as Fallback;
     assert.equal(violation(table).field, "routes.rules[0].fallback");
+  });
+});
+
+describe("sticky buckets", () => {
+  it("puts a key in the same bucket every time, and spreads keys over the range", () => {
+    assert.equal(stickyBucket("user-42"), stickyBucket("user-42"));
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 40_000; i++)
+      counts[Math.floor((stickyBucket(`user-${i}`) * 4) / STICKY_BUCKETS)]! += 1;
+    for (const c of counts) assert.ok(c > 9_400 && c < 10_600, `quarter holds ${c} of 40000 keys`);
+  });
+
+  it("moves only the keys in the range that changed hands when weights move", () => {
+    const before = [
+      { weight: 90, name: "v1" },
+      { weight: 10, name: "v2" },
+    ];
+    const after = [
+      { weight: 80, name: "v1" },
+      { weight: 20, name: "v2" },
+    ];
+    let moved = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const b = stickyBucket(`user-${i}`);
+      const from = destinationForBucket(before, b)!.name;
+      const to = destinationForBucket(after, b)!.name;
+      if (from !== to) {
+        assert.equal(from, "v1", "a key moved off the side that grew");
+        moved++;
+      }
+    }
+    assert.ok(moved > 1_800 && moved < 2_200, `${moved} of 20000 keys moved; about 10% must`);
   });
 });
