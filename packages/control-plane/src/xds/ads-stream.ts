@@ -171,8 +171,17 @@ export class AdsStream {
       }
     }
     const ackedVersion = acked === Number.MAX_SAFE_INTEGER ? 0 : acked;
-    const sentVersion = this.host.entry(service)?.version ?? 0;
-    return { service, sentVersion, ackedVersion, nackCount, lastNackVersion: nacked, lastNackReason: reason };
+    const entry = this.host.entry(service);
+    const sentVersion = entry?.version ?? 0;
+    return {
+      service,
+      sentVersion,
+      ackedVersion,
+      nackCount,
+      lastNackVersion: nacked,
+      lastNackReason: reason,
+      ackedRouteVersion: entry?.routeVersionAt(ackedVersion) ?? 0,
+    };
   }
 
   private resubscribe(): void {
