@@ -67,17 +67,29 @@ describe("Admin route tables", () => {
     assert.ok(badWeights.rules[0]?.destinations[0]);
     badWeights.rules[0].destinations[0].weight = 70;
     const toItself = RouteTable.fromPartial({
-      rules: [{ name: "loop", destinations: [{ weight: 100, target: { $case: "service", service: "rt-b" } }] }],
+      rules: [
+        { name: "loop", destinations: [{ weight: 100, target: { $case: "service", service: "rt-b" } }] },
+      ],
     });
     const badService = RouteTable.fromPartial({
-      rules: [{ name: "out", destinations: [{ weight: 100, target: { $case: "service", service: "no/slash" } }] }],
+      rules: [
+        { name: "out", destinations: [{ weight: 100, target: { $case: "service", service: "no/slash" } }] },
+      ],
     });
     const cases: Array<[string, RouteTable | undefined, RegExp]> = [
-      ["unknown subset", unknownSubset, /^routes\.rules\[1\]\.destinations\[1\]\.subset: "v3" is not a subset/],
+      [
+        "unknown subset",
+        unknownSubset,
+        /^routes\.rules\[1\]\.destinations\[1\]\.subset: "v3" is not a subset/,
+      ],
       ["weights not adding up", badWeights, /^routes\.rules\[0\]\.destinations: weights add up to 90/],
       ["empty table", RouteTable.fromPartial({}), /^routes\.rules: needs at least one rule/],
       ["no table", undefined, /^routes: is required/],
-      ["the routed service itself", toItself, /^routes\.rules\[0\]\.destinations\[0\]\.service: "rt-b" is the service/],
+      [
+        "the routed service itself",
+        toItself,
+        /^routes\.rules\[0\]\.destinations\[0\]\.service: "rt-b" is the service/,
+      ],
       ["a bad service name", badService, /^routes\.rules\[0\]\.destinations\[0\]\.service: "no\/slash"/],
     ];
     for (const [what, routes, message] of cases) {
@@ -87,7 +99,10 @@ describe("Admin route tables", () => {
     }
     const e = await setRoutesError("bad name", splitRoutes(10));
     assert.match(e.details, /^service: /);
-    assert.deepEqual(await getRoutes("rt-b"), { routes: { ...splitRoutes(10), routeVersion: 1 }, version: 1 });
+    assert.deepEqual(await getRoutes("rt-b"), {
+      routes: { ...splitRoutes(10), routeVersion: 1 },
+      version: 1,
+    });
   });
 
   it("checks a table with validate_only without storing it", async () => {

@@ -442,7 +442,10 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
       await store.setPolicy("user-service", Policy.fromPartial({ timeoutMs: 5 }));
       assert.equal((await store.getService("user-service")).routes?.routeVersion, 2);
       assert.deepEqual(await store.setRoutes("user-service", splitRoutes(20)), { version: 4 });
-      assert.deepEqual((await store.getService("user-service")).routes, { ...splitRoutes(20), routeVersion: 4 });
+      assert.deepEqual((await store.getService("user-service")).routes, {
+        ...splitRoutes(20),
+        routeVersion: 4,
+      });
       assert.deepEqual(await store.deleteRoutes("user-service"), { status: "ok", version: 5, changed: true });
       assert.equal((await store.getService("user-service")).routes, undefined);
       assert.deepEqual(await store.changesSince("user-service", 4), [

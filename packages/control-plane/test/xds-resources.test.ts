@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { validatePolicy, validateRouteTable } from "@switchboard/core";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
-import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
+import {
+  type HeaderMatch,
+  RouteTable,
+  type WeightedDestination,
+} from "@switchboard/core/gen/switchboard/v1/route.js";
 import { parseCommandLine } from "../src/cli.js";
 import type { EndpointRecord } from "../src/store/types.js";
 import { bootstrapDocument, parseBootstrapArgs } from "../src/xds/bootstrap.js";
@@ -203,6 +207,10 @@ describe("xDS resources", () => {
   });
 });
 
+function header(name: string, kind: HeaderMatch["kind"], invert = false): HeaderMatch {
+  return { name, kind, invert };
+}
+
 function table(routes: RouteTable) {
   const r = validateRouteTable(routes);
   assert.ok(r.ok, r.ok ? "" : `${r.error.field}: ${r.error.message}`);
@@ -212,8 +220,8 @@ function table(routes: RouteTable) {
 describe("xDS route tables", () => {
   test("the rules come first, in order, each with its match, split, overrides and fault; then the default route", () => {
     const policy = resolved({ timeoutMs: 1500 });
-    const routes: Any[] = (routeConfigurationFor("svc", policy, table(canaryRoutes())) as Any).virtual_hosts[0]
-      .routes;
+    const routes: Any[] = (routeConfigurationFor("svc", policy, table(canaryRoutes())) as Any)
+      .virtual_hosts[0].routes;
     assert.deepEqual(
       routes.map((r) => r.name),
       ["route:qa", "route:split", "route:audit", "default"],
@@ -234,7 +242,10 @@ describe("xDS route tables", () => {
       { name: "svc/v1", weight: { value: 90 } },
       { name: "svc/v2", weight: { value: 10 } },
     ]);
-    assert.deepEqual(split.route.max_stream_duration.max_stream_duration, { seconds: "0", nanos: 500_000_000 });
+    assert.deepEqual(split.route.max_stream_duration.max_stream_duration, {
+      seconds: "0",
+      nanos: 500_000_000,
+    });
     assert.equal(split.route.retry_policy.retry_on, "unavailable");
     assert.deepEqual(split.route.retry_policy.num_retries, { value: 1 });
     assert.deepEqual(split.route.hash_policy, [{ header: { header_name: "x-user" } }]);
@@ -247,7 +258,9 @@ describe("xDS route tables", () => {
       abort: { grpc_status: 14, percentage: { numerator: 100_000, denominator: "MILLION" } },
     });
     assert.deepEqual(audit.match, { path: "/demo.user.v1.UserService/Audit" });
-    assert.deepEqual(audit.route.weighted_clusters.clusters, [{ name: "audit-service", weight: { value: 100 } }]);
+    assert.deepEqual(audit.route.weighted_clusters.clusters, [
+      { name: "audit-service", weight: { value: 100 } },
+    ]);
     assert.equal(fallback.route.cluster, "svc");
   });
 
@@ -259,22 +272,23 @@ describe("xDS route tables", () => {
           name: "h",
           match: {
             headers: [
-              { name: "a", kind: { $case: "prefix", prefix: "be" } },
-              { name: "b", kind: { $case: "suffix", suffix: "@example.com" }, invert: true },
-              { name: "c", kind: { $case: "safeRegex", safeRegex: "v[0-9]+" } },
-              { name: "d", kind: { $case: "present", present: true } },
-              { name: "e", kind: { $case: "present", present: false } },
-              { name: "f", kind: { $case: "present", present: false }, invert: true },
+              header("a", { $case: "prefix", prefix: "be" }),
+              header("b", { $case: "suffix", suffix: "@example.com" }, true),
+              header("c", { $case: "safeRegex", safeRegex: "v[0-9]+" }),
+              header("d", { $case: "present", present: true }),
+              header("e", { $case: "present", present: false }),
+              header("f", { $case: "present", present: false }, true),
             ],
           },
           destinations: [
-            { weight: 0, target: { $case: "service", service: "other" } },
-            { weight: 100, target: { $case: "subset", subset: "v2" } },
+            { weight: 0, target: { $case: "service", service: "other" } } as WeightedDestination,
+            { weight: 100, target: { $case: "subset", subset: "v2" } } as WeightedDestination,
           ],
         },
       ],
     });
-    const [rule]: Any[] = (routeConfigurationFor("svc", resolved({}), table(routes)) as Any).virtual_hosts[0].routes;
+    const [rule]: Any[] = (routeConfigurationFor("svc", resolved({}), table(routes)) as Any).virtual_hosts[0]
+      .routes;
     assert.deepEqual(rule.match.headers, [
       { name: "a", prefix_match: "be", invert_match: false },
       { name: "b", suffix_match: "@example.com", invert_match: true },
@@ -295,7 +309,9 @@ describe("xDS route tables", () => {
       endpoint(3, { metadata: { version: "v1" } }),
       endpoint(4, { metadata: {} }),
     ];
-    const policy = Policy.fromPartial({ loadBalancing: { algorithm: 6, ringSize: 1024, hashHeader: "x-user" } });
+    const policy = Policy.fromPartial({
+      loadBalancing: { algorithm: 6, ringSize: 1024, hashHeader: "x-user" },
+    });
     const rendered = renderer.render({
       name: "svc",
       version: 7,
@@ -310,13 +326,13 @@ describe("xDS route tables", () => {
     assert.deepEqual(cluster.eds_cluster_config.eds_config.ads, {});
     assert.equal(cluster.lb_policy, "RING_HASH", "balanced like the whole service");
     const ports = (name: string) =>
-      (resourceNamed(rendered, "endpoints", name)?.message as Any).endpoints.flatMap((l: Any) =>
+      (resourceNamed(rendered, "endpoints", name) as Any).message.endpoints.flatMap((l: Any) =>
         l.lb_endpoints.map((e: Any) => e.endpoint.address.socket_address.port_value),
       );
     assert.deepEqual(ports("svc/v1"), [1, 3]);
     assert.deepEqual(ports("svc/v2"), [2]);
     assert.deepEqual(ports("svc"), [1, 2, 3, 4]);
-    assert.equal((resourceNamed(rendered, "endpoints", "svc/v2")?.message as Any).cluster_name, "svc/v2");
+    assert.equal((resourceNamed(rendered, "endpoints", "svc/v2") as Any).message.cluster_name, "svc/v2");
     assert.equal(resourceNamed(rendered, "cluster", "svc/v3"), undefined, "no such subset");
     assert.equal(resourceNamed(rendered, "route", "svc/v2"), undefined, "subsets have no route of their own");
     assert.equal(resourceNamed(rendered, "cluster", "svcx/v2"), undefined);

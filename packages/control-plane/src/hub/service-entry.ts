@@ -88,7 +88,8 @@ export class ServiceEntry {
     this.history.push({ change, atMs });
     if (this.history.length > this.historyLimit) {
       const dropped = this.history.splice(0, this.history.length - this.historyLimit);
-      for (const item of dropped) this.baseRouteVersion = routeVersionAfter(item.change, this.baseRouteVersion);
+      for (const item of dropped)
+        this.baseRouteVersion = routeVersionAfter(item.change, this.baseRouteVersion);
       this.historyBase = dropped[dropped.length - 1]?.change.version ?? this.historyBase;
     }
     this.encoded.clear();

@@ -204,7 +204,12 @@ export class WatchSession {
     const error = this.errors.shift();
     if (!error) return false;
     const nonce = this.nextNonce();
-    this.rememberNonce(nonce, { service: error.service, version: 0, routeVersion: 0, epoch: this.host.epoch });
+    this.rememberNonce(nonce, {
+      service: error.service,
+      version: 0,
+      routeVersion: 0,
+      epoch: this.host.epoch,
+    });
     this.write(withNonce(nonce, error.shared));
     this.host.pushed("error", undefined);
     return true;

@@ -9,9 +9,9 @@ import type {
   DeleteRoutesResponse,
   DrainEndpointRequest,
   DrainEndpointResponse,
-  GetServiceRequest,
   GetRoutesRequest,
   GetRoutesResponse,
+  GetServiceRequest,
   GetServiceResponse,
   ListServicesResponse,
   ListSubscribersRequest,
@@ -27,13 +27,7 @@ import type { Logger } from "pino";
 import { ControlPlaneError, invalidArgument } from "../errors.js";
 import { endpointStatusToProto, subscriberToProto, summaryToProto } from "../mapping.js";
 import type { MutationResult, ServiceState, Store } from "../store/types.js";
-import {
-  checkEndpointId,
-  checkRouteTable,
-  checkServiceName,
-  expect,
-  requestOptions,
-} from "../validation.js";
+import { checkEndpointId, checkRouteTable, checkServiceName, expect, requestOptions } from "../validation.js";
 import { allSubscribers, type PropagationSource } from "./await-propagation.js";
 import { type RpcContext, unary } from "./rpc.js";
 

@@ -96,7 +96,12 @@ export function parseChange(text: string): Change {
     case "routes_deleted":
       return { kind: o.kind, service, version };
     case "routes_set":
-      return { kind: o.kind, service, version, routes: routesFromJson(object(o.routes, "change.routes"), version) };
+      return {
+        kind: o.kind,
+        service,
+        version,
+        routes: routesFromJson(object(o.routes, "change.routes"), version),
+      };
     default:
       throw storeFailure(`change has unknown kind ${JSON.stringify(o.kind)}`);
   }

@@ -127,7 +127,11 @@ export class StoreScripts {
     return withoutEpoch(await this.mutate("deletePolicy", undefined, requestId, [service]));
   }
 
-  async setRoutes(service: string, routes: RouteTable, requestId: string): Promise<{ readonly version: number }> {
+  async setRoutes(
+    service: string,
+    routes: RouteTable,
+    requestId: string,
+  ): Promise<{ readonly version: number }> {
     const json = JSON.stringify(routesToJson(routes));
     const { version } = await this.mutate("setRoutes", undefined, requestId, [service, json]);
     return { version };

@@ -7,10 +7,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Subscriber, XdsTypeStatus } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
-import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
+import { RouteRule, RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { MemoryStore } from "../../src/store/index.js";
 import { freePort } from "../../src/testing/index.js";
 import { TYPE_URLS } from "../../src/xds/type-urls.js";
+import { splitRoutes } from "../support/route-fixtures.js";
 import { call, type Running, startPlane } from "./control-plane.js";
 import { type EchoServer, eventually, fetchClientStatus, register, startEchoServer } from "./xds.js";
 import {
@@ -22,7 +23,6 @@ import {
   startInteropClient,
   tally,
 } from "./xds-interop.js";
-import { splitRoutes } from "../support/route-fixtures.js";
 
 const NAMES: Readonly<Record<InteropKind, string>> = {
   go: "grpc-go",
@@ -157,11 +157,11 @@ export function describeInterop(kind: InteropKind): void {
       await register(plane.address, "route-service", b.port, 120_000, { version: "v2" });
       const echo = await client("route-service");
       await reachesAll(echo, [a.id, b.id]);
-      const canary = {
+      const canary = RouteRule.fromPartial({
         name: "qa",
         match: { headers: [{ name: "x-canary", kind: { $case: "exact", exact: "1" } }] },
         destinations: [{ weight: 100, target: { $case: "subset", subset: "v2" } }],
-      } as const;
+      });
       const routes = (v2Weight: number) => {
         const split = splitRoutes(v2Weight);
         return RouteTable.fromPartial({ ...split, rules: [canary, ...split.rules] });

@@ -99,7 +99,12 @@ function subsetResources(
       const name = subsetClusterName(service, subset.name);
       out.set(subset.name, {
         cluster: rendered(clusterFor(name, policy)),
-        endpoints: rendered(loadAssignmentFor(name, endpoints.filter((e) => inSubset(subset, e.metadata)))),
+        endpoints: rendered(
+          loadAssignmentFor(
+            name,
+            endpoints.filter((e) => inSubset(subset, e.metadata)),
+          ),
+        ),
       });
     }
   }

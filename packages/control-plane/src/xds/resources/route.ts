@@ -75,7 +75,11 @@ function matchFor(key: string): { readonly rank: number; readonly match: Record<
 
 /** One rule of a route table: its match, its weighted split, its overrides and its fault. A
  * rule's timeout and retry replace the policy's, as in the SDK. */
-function ruleRoute(service: string, policy: ResolvedPolicy, rule: ResolvedRouteRule): Record<string, unknown> {
+function ruleRoute(
+  service: string,
+  policy: ResolvedPolicy,
+  rule: ResolvedRouteRule,
+): Record<string, unknown> {
   return {
     name: `route:${rule.name}`,
     match: routeMatchFor(rule.match),
