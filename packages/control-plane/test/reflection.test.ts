@@ -123,6 +123,7 @@ describe("server reflection, driven by a real reflection client (buf curl)", () 
       "google/protobuf/timestamp.proto",
       "switchboard/v1/admin.proto",
       "switchboard/v1/policy.proto",
+      "switchboard/v1/route.proto",
       "switchboard/v1/types.proto",
     ]);
     const nested = answer(index, {
