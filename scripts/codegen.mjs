@@ -98,6 +98,7 @@ const XDS_FILES = [
   "envoy/config/endpoint/v3/endpoint.proto",
   "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto",
   "envoy/extensions/filters/http/router/v3/router.proto",
+  "envoy/extensions/filters/http/fault/v3/fault.proto",
   "envoy/extensions/load_balancing_policies/round_robin/v3/round_robin.proto",
   "envoy/extensions/load_balancing_policies/least_request/v3/least_request.proto",
   "envoy/extensions/load_balancing_policies/wrr_locality/v3/wrr_locality.proto",

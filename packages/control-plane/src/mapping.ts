@@ -65,6 +65,8 @@ function subscriptionToProto(s: SubscriptionInfo): SubscriptionStatus {
     nackCount: s.nackCount,
     lastNackVersion: s.lastNackVersion,
     lastNackReason: s.lastNackReason,
+    // Absent in a table published by a replica that predates route tables.
+    ackedRouteVersion: s.ackedRouteVersion ?? 0,
   };
 }
 

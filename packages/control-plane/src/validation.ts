@@ -3,7 +3,15 @@
  * handlers turn a failure into INVALID_ARGUMENT with `expect()`.
  */
 import { isIP } from "node:net";
-import { quote, type Result } from "@switchboard/core";
+import {
+  isServiceName,
+  quote,
+  type ResolvedRouteTable,
+  type Result,
+  SERVICE_NAME_MAX_LENGTH,
+  validateRouteTable,
+} from "@switchboard/core";
+import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { invalidArgument } from "./errors.js";
 
 export interface FieldViolation {
@@ -24,13 +32,39 @@ export function expect<T>(result: Checked<T>): T {
 
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
 
-/** Mesh service name: 1..128 of [A-Za-z0-9._-]. */
+/** Mesh service name (core's `isServiceName`: 1..128 of [A-Za-z0-9._-]). */
 export function checkServiceName(value: string, field = "service"): Checked<string> {
   if (value.length === 0) return fail(field, 'is required (a mesh service name such as "user-service")');
-  if (value.length > 128 || !NAME_RE.test(value)) {
-    return fail(field, `must be 1..128 characters of [A-Za-z0-9._-] (got ${quote(value)})`);
+  if (!isServiceName(value)) {
+    return fail(
+      field,
+      `must be 1..${SERVICE_NAME_MAX_LENGTH} characters of [A-Za-z0-9._-] (got ${quote(value)})`,
+    );
   }
   return ok(value);
+}
+
+/** A route table for `service` (core's `validateRouteTable`, under `field`), which must not
+ * send calls to `service` itself as another service (a loop: a subset does that). */
+export function checkRouteTable(
+  service: string,
+  routes: RouteTable | undefined,
+  field = "routes",
+): Checked<ResolvedRouteTable> {
+  if (routes === undefined) return fail(field, "is required (DeleteRoutes removes a route table)");
+  const checked = validateRouteTable(routes, field);
+  if (!checked.ok) return checked;
+  for (const [i, rule] of checked.value.rules.entries()) {
+    for (const [j, d] of rule.destinations.entries()) {
+      if (d.target.kind === "service" && d.target.service === service) {
+        return fail(
+          `${field}.rules[${i}].destinations[${j}].service`,
+          `${quote(service)} is the service this table routes; name a subset of it instead (a service routed to itself loops)`,
+        );
+      }
+    }
+  }
+  return checked;
 }
 
 /** Zone: 0..64 of [A-Za-z0-9._-]. */

@@ -12,12 +12,15 @@ import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import {
   DeletePolicyResponse,
+  DeleteRoutesResponse,
   DrainEndpointResponse,
+  GetRoutesResponse,
   GetServiceResponse,
   ListServicesResponse,
   ListSubscribersResponse,
   RemoveEndpointResponse,
   SetPolicyResponse,
+  SetRoutesResponse,
 } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import {
   AwaitPropagationResponse,
@@ -58,6 +61,9 @@ const DECODERS: Readonly<Record<string, (b: Uint8Array) => unknown>> = {
   "Admin/GetService": (b) => GetServiceResponse.decode(b),
   "Admin/SetPolicy": (b) => SetPolicyResponse.decode(b),
   "Admin/DeletePolicy": (b) => DeletePolicyResponse.decode(b),
+  "Admin/SetRoutes": (b) => SetRoutesResponse.decode(b),
+  "Admin/GetRoutes": (b) => GetRoutesResponse.decode(b),
+  "Admin/DeleteRoutes": (b) => DeleteRoutesResponse.decode(b),
   "Admin/DrainEndpoint": (b) => DrainEndpointResponse.decode(b),
   "Admin/RemoveEndpoint": (b) => RemoveEndpointResponse.decode(b),
   "Admin/ListSubscribers": (b) => ListSubscribersResponse.decode(b),
@@ -67,6 +73,7 @@ const DECODERS: Readonly<Record<string, (b: Uint8Array) => unknown>> = {
 const VALID_MAY_GET: Readonly<Record<string, readonly number[]>> = {
   "Registration/Register": [status.RESOURCE_EXHAUSTED],
   "Admin/GetService": [status.NOT_FOUND],
+  "Admin/GetRoutes": [status.NOT_FOUND],
   "Admin/DrainEndpoint": [status.NOT_FOUND],
   "Admin/RemoveEndpoint": [status.NOT_FOUND],
 };

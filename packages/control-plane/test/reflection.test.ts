@@ -51,6 +51,9 @@ describe("server reflection, driven by a real reflection client (buf curl)", () 
       "switchboard.v1.Admin/GetService",
       "switchboard.v1.Admin/SetPolicy",
       "switchboard.v1.Admin/DeletePolicy",
+      "switchboard.v1.Admin/SetRoutes",
+      "switchboard.v1.Admin/GetRoutes",
+      "switchboard.v1.Admin/DeleteRoutes",
       "switchboard.v1.Admin/DrainEndpoint",
       "switchboard.v1.Admin/RemoveEndpoint",
       "switchboard.v1.Admin/ListSubscribers",
@@ -120,6 +123,7 @@ describe("server reflection, driven by a real reflection client (buf curl)", () 
       "google/protobuf/timestamp.proto",
       "switchboard/v1/admin.proto",
       "switchboard/v1/policy.proto",
+      "switchboard/v1/route.proto",
       "switchboard/v1/types.proto",
     ]);
     const nested = answer(index, {

@@ -8,6 +8,7 @@ import { type RedisServerHandle, startRedisServer } from "../src/testing/index.j
 import { type BinProcess, startBin } from "./helpers/bin.js";
 import { call, registerRequest } from "./helpers/control-plane.js";
 import { deltaOf, snapshotOf, WatchClient } from "./helpers/watch.js";
+import { splitRoutes } from "./support/route-fixtures.js";
 
 describe("two control-plane processes on one Redis", () => {
   let redis: RedisServerHandle;
@@ -84,6 +85,37 @@ describe("two control-plane processes on one Redis", () => {
     });
     const p = deltaOf(await w.until((r) => r.kind?.$case === "delta", 10_000));
     assert.equal(p.policyUpdate?.policy?.timeoutMs, 321);
+    w.close();
+  });
+
+  it("brings a route table set through replica A to a Watch subscriber on replica B, and its ack back", async () => {
+    const w = new WatchClient(discoveryB);
+    w.hello("routes-on-b");
+    w.subscribe("cross-routes");
+    assert.equal(snapshotOf(await w.until(() => true)).routes, undefined);
+    const set = await call(adminA.setRoutes.bind(adminA), {
+      service: "cross-routes",
+      routes: splitRoutes(20),
+      validateOnly: false,
+    });
+    const d = deltaOf(await w.until((r) => r.kind?.$case === "delta", 10_000));
+    assert.deepEqual(d.routeUpdate, { routes: { ...splitRoutes(20), routeVersion: set.version } });
+    // A learns of B's subscriber and its ack from the table B publishes (throttled).
+    const seenBy = Date.now() + 10_000;
+    for (;;) {
+      const subs = await call(adminA.listSubscribers.bind(adminA), { service: "cross-routes" });
+      const sub = subs.subscribers[0]?.subscriptions[0];
+      if (sub !== undefined && sub.ackedVersion >= set.version) {
+        assert.equal(sub.ackedRouteVersion, set.version);
+        break;
+      }
+      assert.ok(Date.now() < seenBy, "A never saw B's subscriber ack the route change");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const deleted = await call(adminA.deleteRoutes.bind(adminA), { service: "cross-routes" });
+    const gone = deltaOf(await w.until((r) => r.kind?.$case === "delta", 10_000));
+    assert.equal(gone.version, deleted.version);
+    assert.deepEqual(gone.routeUpdate, { routes: undefined });
     w.close();
   });
 });

@@ -9,6 +9,7 @@ import { FakeClock } from "@switchboard/core";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { type Change, effectiveHealth, MemoryStore, RedisStore, type Store } from "../src/store/index.js";
 import { type RedisServerHandle, startRedisServer, uniqueKeyPrefix } from "../src/testing/index.js";
+import { canaryRoutes, splitRoutes } from "./support/route-fixtures.js";
 import { recordFeed, registerOrFail, registration, T0 } from "./support/store-fixtures.js";
 
 interface StoreFixture {
@@ -42,6 +43,7 @@ function subscriber(clientId: string, replicaId: string) {
         nackCount: 1,
         lastNackVersion: 2,
         lastNackReason: "bad policy",
+        ackedRouteVersion: 2,
       },
     ],
   };
@@ -102,6 +104,7 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
         version: 0,
         endpoints: [],
         policy: undefined,
+        routes: undefined,
         emptiedByAdmin: false,
       });
       assert.deepEqual(await store.changesSince("nobody", 0), []);
@@ -415,6 +418,64 @@ function describeStoreConformance(name: string, factory: StoreFactory): void {
       assert.equal((await store.getService("user-service")).policy, undefined);
       assert.deepEqual(await store.deletePolicy("user-service"), { status: "not_found" });
       assert.deepEqual(await store.deletePolicy("never-seen"), { status: "not_found" });
+    });
+
+    it("stores a route table at a new version, stamped with that version, and deletes it", async () => {
+      const { store } = await open();
+      await registerOrFail(store, registration());
+      const routes = canaryRoutes();
+      // A route version in the input is not the store's to keep: the version stored at is.
+      assert.deepEqual(await store.setRoutes("user-service", { ...routes, routeVersion: 99 }), {
+        version: 2,
+      });
+      const state = await store.getService("user-service");
+      assert.equal(state.version, 2);
+      assert.deepEqual(state.routes, { ...routes, routeVersion: 2 });
+      const [change] = (await store.changesSince("user-service", 1)) ?? [];
+      assert.deepEqual(change, {
+        kind: "routes_set",
+        service: "user-service",
+        version: 2,
+        routes: { ...routes, routeVersion: 2 },
+      });
+      // A policy change moves the version, not the route version.
+      await store.setPolicy("user-service", Policy.fromPartial({ timeoutMs: 5 }));
+      assert.equal((await store.getService("user-service")).routes?.routeVersion, 2);
+      assert.deepEqual(await store.setRoutes("user-service", splitRoutes(20)), { version: 4 });
+      assert.deepEqual((await store.getService("user-service")).routes, {
+        ...splitRoutes(20),
+        routeVersion: 4,
+      });
+      assert.deepEqual(await store.deleteRoutes("user-service"), { status: "ok", version: 5, changed: true });
+      assert.equal((await store.getService("user-service")).routes, undefined);
+      assert.deepEqual(await store.changesSince("user-service", 4), [
+        { kind: "routes_deleted", service: "user-service", version: 5 },
+      ]);
+      assert.deepEqual(await store.deleteRoutes("user-service"), { status: "not_found" });
+      assert.deepEqual(await store.deleteRoutes("never-seen"), { status: "not_found" });
+    });
+
+    it("applies a route change repeated with the same request id once", async () => {
+      const { store } = await open();
+      const first = await store.setRoutes("billing", splitRoutes(10), { requestId: "r-1" });
+      assert.deepEqual(await store.setRoutes("billing", splitRoutes(50), { requestId: "r-1" }), first);
+      assert.deepEqual((await store.getService("billing")).routes, { ...splitRoutes(10), routeVersion: 1 });
+      const deleted = await store.deleteRoutes("billing", { requestId: "r-2" });
+      assert.deepEqual(await store.deleteRoutes("billing", { requestId: "r-2" }), deleted);
+      assert.equal((await store.getService("billing")).version, 2);
+    });
+
+    it("keeps a service with a route table however long it has no endpoint, and collects it once deleted", async () => {
+      const { store } = await open({ serviceRetentionMs: 60_000 });
+      await store.setRoutes("billing", splitRoutes(10));
+      assert.deepEqual(await store.collectIdleServices(T0 + 10_000_000, 10), []);
+      assert.deepEqual(
+        (await store.listServices()).map((s) => s.service),
+        ["billing"],
+      );
+      await store.deleteRoutes("billing");
+      // Idle from the deletion on (the store's clock), so collected once the retention has passed.
+      assert.deepEqual(await store.collectIdleServices(Date.now() + 10_000_000, 10), ["billing"]);
     });
 
     it("moves a service's version up by exactly one per change", async () => {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Subscriber, XdsTypeStatus } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { MemoryStore } from "../src/store/index.js";
 import { freePort } from "../src/testing/index.js";
 import { bootstrapDocument } from "../src/xds/bootstrap.js";
@@ -22,6 +23,7 @@ import {
   type XdsEchoClient,
   xdsEchoClient,
 } from "./helpers/xds.js";
+import { splitRoutes } from "./support/route-fixtures.js";
 
 const NODE_ID = "xds-test-client";
 
@@ -56,6 +58,15 @@ describe("an xDS client of the control plane", () => {
   };
   const setPolicy = (service: string, policy: Policy) =>
     call(plane.admin.setPolicy.bind(plane.admin), { service, policy, validateOnly: false });
+  const setRoutes = (service: string, routes: RouteTable) =>
+    call(plane.admin.setRoutes.bind(plane.admin), { service, routes, validateOnly: false });
+  /** One instance with version=v1 and one with version=v2 in `service`. */
+  const versioned = async (service: string) => {
+    const [v1, v2] = [await echoServer(), await echoServer()];
+    await register(plane.address, service, v1.port, 120_000, { version: "v1" });
+    await register(plane.address, service, v2.port, 120_000, { version: "v2" });
+    return { v1, v2 };
+  };
 
   before(async () => {
     port = await freePort();
@@ -201,6 +212,54 @@ describe("an xDS client of the control plane", () => {
 
     plane.plane.xds.rejectClusterForTesting("nack-service", false);
     await eventually(() => clusterAcked(nacked?.lastNackVersion ?? ""), "the repaired Cluster to be acked");
+  });
+
+  test("sends every call carrying the canary header to v2, and none of the others", async () => {
+    const { v1, v2 } = await versioned("canary-service");
+    const echo = client("canary-service");
+    await eventually(async () => (await servedBy(echo, 6)).size === 2, "calls reaching both versions");
+    await setRoutes(
+      "canary-service",
+      RouteTable.fromPartial({
+        subsets: splitRoutes(0).subsets,
+        rules: [
+          {
+            name: "qa",
+            match: { headers: [{ name: "x-canary", kind: { $case: "exact", exact: "1" } }] },
+            destinations: [{ weight: 100, target: { $case: "subset", subset: "v2" } }],
+          },
+          { name: "rest", destinations: [{ weight: 100, target: { $case: "subset", subset: "v1" } }] },
+        ],
+      }),
+    );
+    await eventually(
+      async () =>
+        (await servedBy(echo, 10)).get(v1.id) === 10 &&
+        (await servedBy(echo, 10, { "x-canary": "1" })).get(v2.id) === 10,
+      "the route table to apply",
+    );
+    assert.deepEqual(await servedBy(echo, 100, { "x-canary": "1" }), new Map([[v2.id, 100]]));
+    assert.deepEqual(await servedBy(echo, 100), new Map([[v1.id, 100]]));
+    assert.deepEqual(await servedBy(echo, 50, { "x-canary": "yes" }), new Map([[v1.id, 50]]));
+  });
+
+  test("splits calls 80/20 between two subsets within four standard deviations", async () => {
+    const { v1, v2 } = await versioned("split-service");
+    const echo = client("split-service");
+    // First everything to v2, then the split: once a call reaches v1 again, the split is in force.
+    await setRoutes("split-service", splitRoutes(100));
+    await eventually(async () => (await servedBy(echo, 10)).get(v2.id) === 10, "all calls to v2");
+    await setRoutes("split-service", splitRoutes(20));
+    await eventually(async () => (await servedBy(echo, 20)).has(v1.id), "the 80/20 split to apply");
+    const n = 1000;
+    const counts = await servedBy(echo, n);
+    assert.equal((counts.get(v1.id) ?? 0) + (counts.get(v2.id) ?? 0), n, "every call reached a subset");
+    const toV2 = counts.get(v2.id) ?? 0;
+    const sigma = Math.sqrt(n * 0.2 * 0.8); // binomial: ~12.6 calls
+    assert.ok(
+      Math.abs(toV2 - 0.2 * n) <= 4 * sigma,
+      `v2 served ${toV2} of ${n} calls; expected 200 ± ${Math.round(4 * sigma)}`,
+    );
   });
 
   test("keeps calling through a control-plane restart and resumes its subscription", async () => {

@@ -1,15 +1,22 @@
 /** What each Switchboard policy and endpoint becomes in the xDS resources a client receives. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { validatePolicy } from "@switchboard/core";
+import { validatePolicy, validateRouteTable } from "@switchboard/core";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import {
+  type HeaderMatch,
+  RouteTable,
+  type WeightedDestination,
+} from "@switchboard/core/gen/switchboard/v1/route.js";
 import { parseCommandLine } from "../src/cli.js";
 import type { EndpointRecord } from "../src/store/types.js";
 import { bootstrapDocument, parseBootstrapArgs } from "../src/xds/bootstrap.js";
 import { clusterFor } from "../src/xds/resources/cluster.js";
 import { loadAssignmentFor } from "../src/xds/resources/endpoints.js";
 import { listenerFor } from "../src/xds/resources/listener.js";
+import { ResourceRenderer, resourceNamed } from "../src/xds/resources/render.js";
 import { routeConfigurationFor } from "../src/xds/resources/route.js";
+import { canaryRoutes } from "./support/route-fixtures.js";
 
 function resolved(partial: object) {
   const r = validatePolicy(Policy.fromPartial(partial));
@@ -47,6 +54,14 @@ describe("xDS resources", () => {
     assert.equal(hcm.rds.route_config_name, "svc");
     assert.deepEqual(hcm.rds.config_source.ads, {});
     assert.equal(hcm.http_filters.at(-1).name, "envoy.filters.http.router");
+    // A33: the fault filter is listed before the router, so a route's fault config applies.
+    assert.deepEqual(
+      hcm.http_filters.map((f: Any) => [f.name, f.typed_config["@type"]]),
+      [
+        ["envoy.filters.http.fault", "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault"],
+        ["envoy.filters.http.router", "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"],
+      ],
+    );
   });
 
   test("a route caps the deadline at the policy timeout and retries the codes gRPC knows", () => {
@@ -189,5 +204,152 @@ describe("xDS resources", () => {
     const doc = JSON.parse(cmd.kind === "print" ? cmd.text : "{}");
     assert.equal(doc.node.id, "n1");
     assert.equal(doc.xds_servers[0].server_uri, "127.0.0.1:7400");
+  });
+});
+
+function header(name: string, kind: HeaderMatch["kind"], invert = false): HeaderMatch {
+  return { name, kind, invert };
+}
+
+function table(routes: RouteTable) {
+  const r = validateRouteTable(routes);
+  assert.ok(r.ok, r.ok ? "" : `${r.error.field}: ${r.error.message}`);
+  return r.value;
+}
+
+describe("xDS route tables", () => {
+  test("the rules come first, in order, each with its match, split, overrides and fault; then the default route", () => {
+    const policy = resolved({ timeoutMs: 1500 });
+    const routes: Any[] = (routeConfigurationFor("svc", policy, table(canaryRoutes())) as Any)
+      .virtual_hosts[0].routes;
+    assert.deepEqual(
+      routes.map((r) => r.name),
+      ["route:qa", "route:split", "route:audit", "default"],
+    );
+    const [qa, split, audit, fallback] = routes;
+    assert.deepEqual(qa.match, {
+      prefix: "/",
+      headers: [{ name: "x-canary", exact_match: "1", invert_match: false }],
+    });
+    assert.deepEqual(qa.route.weighted_clusters, { clusters: [{ name: "svc/v2", weight: { value: 100 } }] });
+    assert.deepEqual(qa.route.max_stream_duration.max_stream_duration, { seconds: "1", nanos: 500_000_000 });
+    assert.equal(qa.typed_per_filter_config, undefined);
+    assert.deepEqual(split.match, {
+      prefix: "/demo.user.v1.UserService/",
+      runtime_fraction: { default_value: { numerator: 125_000, denominator: "MILLION" } },
+    });
+    assert.deepEqual(split.route.weighted_clusters.clusters, [
+      { name: "svc/v1", weight: { value: 90 } },
+      { name: "svc/v2", weight: { value: 10 } },
+    ]);
+    assert.deepEqual(split.route.max_stream_duration.max_stream_duration, {
+      seconds: "0",
+      nanos: 500_000_000,
+    });
+    assert.equal(split.route.retry_policy.retry_on, "unavailable");
+    assert.deepEqual(split.route.retry_policy.num_retries, { value: 1 });
+    assert.deepEqual(split.route.hash_policy, [{ header: { header_name: "x-user" } }]);
+    assert.deepEqual(split.typed_per_filter_config["envoy.filters.http.fault"], {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault",
+      delay: {
+        fixed_delay: { seconds: "0", nanos: 50_000_000 },
+        percentage: { numerator: 5000, denominator: "MILLION" },
+      },
+      abort: { grpc_status: 14, percentage: { numerator: 100_000, denominator: "MILLION" } },
+    });
+    assert.deepEqual(audit.match, { path: "/demo.user.v1.UserService/Audit" });
+    assert.deepEqual(audit.route.weighted_clusters.clusters, [
+      { name: "audit-service", weight: { value: 100 } },
+    ]);
+    assert.equal(fallback.route.cluster, "svc");
+  });
+
+  test("header matchers: prefix, suffix, RE2 regex, present, absent and inverted", () => {
+    const routes = RouteTable.fromPartial({
+      subsets: [{ name: "v2", selector: { version: "v2" } }],
+      rules: [
+        {
+          name: "h",
+          match: {
+            headers: [
+              header("a", { $case: "prefix", prefix: "be" }),
+              header("b", { $case: "suffix", suffix: "@example.com" }, true),
+              header("c", { $case: "safeRegex", safeRegex: "v[0-9]+" }),
+              header("d", { $case: "present", present: true }),
+              header("e", { $case: "present", present: false }),
+              header("f", { $case: "present", present: false }, true),
+            ],
+          },
+          destinations: [
+            { weight: 0, target: { $case: "service", service: "other" } } as WeightedDestination,
+            { weight: 100, target: { $case: "subset", subset: "v2" } } as WeightedDestination,
+          ],
+        },
+      ],
+    });
+    const [rule]: Any[] = (routeConfigurationFor("svc", resolved({}), table(routes)) as Any).virtual_hosts[0]
+      .routes;
+    assert.deepEqual(rule.match.headers, [
+      { name: "a", prefix_match: "be", invert_match: false },
+      { name: "b", suffix_match: "@example.com", invert_match: true },
+      { name: "c", safe_regex_match: { google_re2: {}, regex: "v[0-9]+" }, invert_match: false },
+      { name: "d", present_match: true, invert_match: false },
+      { name: "e", present_match: true, invert_match: true },
+      { name: "f", present_match: true, invert_match: false },
+    ]);
+    // A destination of weight 0 takes no calls and is left out.
+    assert.deepEqual(rule.route.weighted_clusters.clusters, [{ name: "svc/v2", weight: { value: 100 } }]);
+  });
+
+  test("each subset a rule sends calls to gets a Cluster like the service's, with only its endpoints", () => {
+    const renderer = new ResourceRenderer();
+    const endpoints = [
+      endpoint(1, { metadata: { version: "v1" } }),
+      endpoint(2, { metadata: { version: "v2", zone: "x" } }),
+      endpoint(3, { metadata: { version: "v1" } }),
+      endpoint(4, { metadata: {} }),
+    ];
+    const policy = Policy.fromPartial({
+      loadBalancing: { algorithm: 6, ringSize: 1024, hashHeader: "x-user" },
+    });
+    const rendered = renderer.render({
+      name: "svc",
+      version: 7,
+      policy,
+      routes: { ...canaryRoutes(), routeVersion: 7 },
+      sortedEndpoints: () => endpoints,
+    });
+    assert.deepEqual([...rendered.subsets.keys()], ["v2", "v1"]);
+    const cluster: Any = resourceNamed(rendered, "cluster", "svc/v2")?.message;
+    assert.equal(cluster.name, "svc/v2");
+    assert.deepEqual(cluster.eds_cluster_config.service_name, "svc/v2");
+    assert.deepEqual(cluster.eds_cluster_config.eds_config.ads, {});
+    assert.equal(cluster.lb_policy, "RING_HASH", "balanced like the whole service");
+    const ports = (name: string) =>
+      (resourceNamed(rendered, "endpoints", name) as Any).message.endpoints.flatMap((l: Any) =>
+        l.lb_endpoints.map((e: Any) => e.endpoint.address.socket_address.port_value),
+      );
+    assert.deepEqual(ports("svc/v1"), [1, 3]);
+    assert.deepEqual(ports("svc/v2"), [2]);
+    assert.deepEqual(ports("svc"), [1, 2, 3, 4]);
+    assert.equal((resourceNamed(rendered, "endpoints", "svc/v2") as Any).message.cluster_name, "svc/v2");
+    assert.equal(resourceNamed(rendered, "cluster", "svc/v3"), undefined, "no such subset");
+    assert.equal(resourceNamed(rendered, "route", "svc/v2"), undefined, "subsets have no route of their own");
+    assert.equal(resourceNamed(rendered, "cluster", "svcx/v2"), undefined);
+  });
+
+  test("a service without a route table renders no subset and only the default route", () => {
+    const rendered = new ResourceRenderer().render({
+      name: "svc",
+      version: 1,
+      policy: undefined,
+      routes: undefined,
+      sortedEndpoints: () => [endpoint(1)],
+    });
+    assert.equal(rendered.subsets.size, 0);
+    assert.deepEqual(
+      (rendered.byKind.route.message as Any).virtual_hosts[0].routes.map((r: Any) => r.name),
+      ["default"],
+    );
   });
 });

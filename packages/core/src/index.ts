@@ -12,6 +12,7 @@ export { effectiveHealth, HEALTH_VALUES, healthFromProto, healthToProto } from "
 export type { HostPort } from "./endpoint/host-port.js";
 export { parseHostPort } from "./endpoint/host-port.js";
 export { defaultInstanceId } from "./endpoint/instance-id.js";
+export { isServiceName, SERVICE_NAME_MAX_LENGTH } from "./endpoint/service-name.js";
 export { isMeshError, MeshError } from "./errors.js";
 export type { LogDestination, LogDestinationOptions } from "./log-destination.js";
 export { guardedLogDestination } from "./log-destination.js";
@@ -23,3 +24,8 @@ export { DEFAULT_POLICY, validatePolicy } from "./policy/validate.js";
 export { quote } from "./quote.js";
 export type { Result } from "./result.js";
 export { err, ok } from "./result.js";
+export { ROUTE_LIMITS } from "./route/limits.js";
+export { destinationForBucket, STICKY_BUCKETS, stickyBucket } from "./route/sticky.js";
+export { inSubset } from "./route/subset-match.js";
+export type * from "./route/types.js";
+export { validateRouteTable } from "./route/validate.js";

@@ -4,6 +4,7 @@ import type {
   ServiceSnapshot,
 } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import type { Endpoint } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { endpointToProto, removalReasonToProto } from "../mapping.js";
 import type { Change } from "../store/types.js";
@@ -13,7 +14,8 @@ type Folded = { readonly upsert: Endpoint } | { readonly removed: RemovedEndpoin
 
 /**
  * One delta for every change from `from` to `to`: the last word on each endpoint wins (an
- * endpoint added then removed is sent as removed), and only the latest policy is sent.
+ * endpoint added then removed is sent as removed), and only the latest policy and route table
+ * are sent.
  */
 export function foldDelta(
   service: string,
@@ -23,6 +25,7 @@ export function foldDelta(
 ): ServiceDelta {
   const endpoints = new Map<string, Folded>();
   let policy: { policy: Policy | undefined } | undefined;
+  let routes: { routes: RouteTable | undefined } | undefined;
   for (const c of changes) {
     switch (c.kind) {
       case "endpoint_upserted":
@@ -39,6 +42,12 @@ export function foldDelta(
       case "policy_deleted":
         policy = { policy: undefined };
         break;
+      case "routes_set":
+        routes = { routes: c.routes };
+        break;
+      case "routes_deleted":
+        routes = { routes: undefined };
+        break;
     }
   }
   const upserted: Endpoint[] = [];
@@ -47,7 +56,15 @@ export function foldDelta(
     if ("upsert" in f) upserted.push(f.upsert);
     else removed.push(f.removed);
   }
-  return { service, fromVersion: from, version: to, upserted, removed, policyUpdate: policy };
+  return {
+    service,
+    fromVersion: from,
+    version: to,
+    upserted,
+    removed,
+    policyUpdate: policy,
+    routeUpdate: routes,
+  };
 }
 
 export function snapshotOf(entry: ServiceEntry): ServiceSnapshot {
@@ -56,6 +73,7 @@ export function snapshotOf(entry: ServiceEntry): ServiceSnapshot {
     version: entry.version,
     endpoints: entry.sortedEndpoints().map(endpointToProto),
     policy: entry.policy,
+    routes: entry.routes,
     emptiedByAdmin: entry.emptiedByAdmin,
   };
 }

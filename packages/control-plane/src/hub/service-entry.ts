@@ -1,4 +1,5 @@
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import type { Change, ChangeNotice, EndpointRecord, ServiceState } from "../store/types.js";
 
 /** A change as the hub keeps it: with the (monotonic) time it reached this replica. */
@@ -24,6 +25,7 @@ export class ServiceEntry {
   status: EntryStatus = "loading";
   version = 0;
   policy: Policy | undefined;
+  routes: RouteTable | undefined;
   emptiedByAdmin = false;
   /** Changes that arrived while loading, applied once the load completes. */
   pending: ChangeNotice[] = [];
@@ -34,6 +36,8 @@ export class ServiceEntry {
   /** Changes (historyBase, version], oldest first. */
   private history: HistoryItem[] = [];
   private historyBase = 0;
+  /** The route version at `historyBase`. */
+  private baseRouteVersion = 0;
   /** Encoded responses for the current version (keyed by kind and base version). */
   private readonly encoded = new Map<string, Buffer>();
 
@@ -47,10 +51,12 @@ export class ServiceEntry {
     this.endpoints.clear();
     for (const e of state.endpoints) this.endpoints.set(e.id, e);
     this.policy = state.policy;
+    this.routes = state.routes;
     this.emptiedByAdmin = state.emptiedByAdmin;
     this.version = state.version;
     this.history = [];
     this.historyBase = state.version;
+    this.baseRouteVersion = this.routeVersion;
     this.encoded.clear();
   }
 
@@ -71,11 +77,19 @@ export class ServiceEntry {
       case "policy_deleted":
         this.policy = undefined;
         break;
+      case "routes_set":
+        this.routes = change.routes;
+        break;
+      case "routes_deleted":
+        this.routes = undefined;
+        break;
     }
     this.version = change.version;
     this.history.push({ change, atMs });
     if (this.history.length > this.historyLimit) {
       const dropped = this.history.splice(0, this.history.length - this.historyLimit);
+      for (const item of dropped)
+        this.baseRouteVersion = routeVersionAfter(item.change, this.baseRouteVersion);
       this.historyBase = dropped[dropped.length - 1]?.change.version ?? this.historyBase;
     }
     this.encoded.clear();
@@ -85,6 +99,23 @@ export class ServiceEntry {
   changesAfter(from: number): readonly HistoryItem[] | undefined {
     if (from < this.historyBase || from > this.version) return undefined;
     return this.history.slice(from - this.historyBase);
+  }
+
+  /** The route version of the current state (0: no route table). */
+  get routeVersion(): number {
+    return this.routes?.routeVersion ?? 0;
+  }
+
+  /** The route version of the state at `version`, when the history still reaches back to it;
+   * 0 when it does not. */
+  routeVersionAt(version: number): number {
+    if (version < this.historyBase || version > this.version) return 0;
+    let routeVersion = this.baseRouteVersion;
+    for (const { change } of this.history) {
+      if (change.version > version) break;
+      routeVersion = routeVersionAfter(change, routeVersion);
+    }
+    return routeVersion;
   }
 
   /** Endpoints ordered by id (snapshots are deterministic). */
@@ -109,4 +140,11 @@ export class ServiceEntry {
   notifyAll(): void {
     for (const l of this.listeners) l.notify();
   }
+}
+
+/** The route version after `change`, given the one before it. */
+function routeVersionAfter(change: Change, before: number): number {
+  if (change.kind === "routes_set") return change.version;
+  if (change.kind === "routes_deleted") return 0;
+  return before;
 }

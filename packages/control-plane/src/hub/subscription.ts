@@ -18,6 +18,8 @@ export class Subscription implements EntryListener {
   epoch: string;
   sentVersion = 0;
   ackedVersion = 0;
+  /** The route version of the state at `ackedVersion`. */
+  ackedRouteVersion = 0;
   nackCount = 0;
   lastNackVersion = 0;
   lastNackReason = "";
@@ -44,6 +46,7 @@ export class Subscription implements EntryListener {
     this.mode = "snapshot";
     this.sentVersion = 0;
     this.ackedVersion = 0;
+    this.ackedRouteVersion = 0;
     this.lastNackVersion = 0;
   }
 
@@ -52,8 +55,11 @@ export class Subscription implements EntryListener {
     this.mode = "live";
   }
 
-  acked(version: number): void {
-    if (version > this.ackedVersion) this.ackedVersion = version;
+  /** The client applied `version`, whose state had route version `routeVersion`. */
+  acked(version: number, routeVersion: number): void {
+    if (version <= this.ackedVersion) return;
+    this.ackedVersion = version;
+    this.ackedRouteVersion = routeVersion;
   }
 
   nacked(version: number, reason: string): void {
@@ -72,6 +78,7 @@ export class Subscription implements EntryListener {
       nackCount: this.nackCount,
       lastNackVersion: current ? this.lastNackVersion : 0,
       lastNackReason: this.lastNackReason,
+      ackedRouteVersion: current ? this.ackedRouteVersion : 0,
     };
   }
 }

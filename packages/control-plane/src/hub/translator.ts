@@ -13,6 +13,8 @@ export interface Outgoing {
   readonly shared: Buffer;
   readonly kind: "snapshot" | "delta";
   readonly version: number;
+  /** The route version of the state sent (0: no route table). */
+  readonly routeVersion: number;
   /** When the oldest change carried reached this replica (performance.now()); absent for
    * responses that are not pushes of a change (snapshots, resumes). */
   readonly changeAtMs: number | undefined;
@@ -20,7 +22,13 @@ export interface Outgoing {
 
 function snapshot(host: SessionHost, entry: ServiceEntry): Outgoing {
   const shared = entry.cached("s", () => encodeSnapshot(host.epoch, snapshotOf(entry)));
-  return { shared, kind: "snapshot", version: entry.version, changeAtMs: undefined };
+  return {
+    shared,
+    kind: "snapshot",
+    version: entry.version,
+    routeVersion: entry.routeVersion,
+    changeAtMs: undefined,
+  };
 }
 
 function delta(
@@ -33,7 +41,7 @@ function delta(
   const shared = entry.cached(`d${from}`, () =>
     encodeDelta(host.epoch, foldDelta(entry.name, from, entry.version, changes())),
   );
-  return { shared, kind: "delta", version: entry.version, changeAtMs };
+  return { shared, kind: "delta", version: entry.version, routeVersion: entry.routeVersion, changeAtMs };
 }
 
 /** Changes after `from` up to the entry's version, from the store's log where the hub's own

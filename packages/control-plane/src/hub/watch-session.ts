@@ -10,6 +10,8 @@ import type { SessionHost, SessionInfo, WatchSink } from "./types.js";
 interface SentResponse {
   readonly service: string;
   readonly version: number;
+  /** The route version of the state sent. */
+  readonly routeVersion: number;
   readonly epoch: string;
 }
 
@@ -102,7 +104,7 @@ export class WatchSession {
     const sent = this.takeNonce(nonce);
     if (!sent) return;
     const sub = this.subs.get(sent.service);
-    if (sub && sub.epoch === sent.epoch) sub.acked(sent.version);
+    if (sub && sub.epoch === sent.epoch) sub.acked(sent.version, sent.routeVersion);
     this.host.tableChanged();
   }
 
@@ -202,7 +204,12 @@ export class WatchSession {
     const error = this.errors.shift();
     if (!error) return false;
     const nonce = this.nextNonce();
-    this.rememberNonce(nonce, { service: error.service, version: 0, epoch: this.host.epoch });
+    this.rememberNonce(nonce, {
+      service: error.service,
+      version: 0,
+      routeVersion: 0,
+      epoch: this.host.epoch,
+    });
     this.write(withNonce(nonce, error.shared));
     this.host.pushed("error", undefined);
     return true;
@@ -225,7 +232,12 @@ export class WatchSession {
     }
     if (!out || this.closed || this.subs.get(service) !== sub) return true;
     const nonce = this.nextNonce();
-    this.rememberNonce(nonce, { service, version: out.version, epoch: sub.epoch });
+    this.rememberNonce(nonce, {
+      service,
+      version: out.version,
+      routeVersion: out.routeVersion,
+      epoch: sub.epoch,
+    });
     sub.sent(out.version);
     this.write(withNonce(nonce, out.shared));
     this.host.pushed(out.kind, out.changeAtMs);

@@ -5,8 +5,12 @@ import type {
   AdminServer,
   DeletePolicyRequest,
   DeletePolicyResponse,
+  DeleteRoutesRequest,
+  DeleteRoutesResponse,
   DrainEndpointRequest,
   DrainEndpointResponse,
+  GetRoutesRequest,
+  GetRoutesResponse,
   GetServiceRequest,
   GetServiceResponse,
   ListServicesResponse,
@@ -16,12 +20,14 @@ import type {
   RemoveEndpointResponse,
   SetPolicyRequest,
   SetPolicyResponse,
+  SetRoutesRequest,
+  SetRoutesResponse,
 } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import type { Logger } from "pino";
 import { ControlPlaneError, invalidArgument } from "../errors.js";
 import { endpointStatusToProto, subscriberToProto, summaryToProto } from "../mapping.js";
-import type { MutationResult, Store } from "../store/types.js";
-import { checkEndpointId, checkServiceName, expect, requestOptions } from "../validation.js";
+import type { MutationResult, ServiceState, Store } from "../store/types.js";
+import { checkEndpointId, checkRouteTable, checkServiceName, expect, requestOptions } from "../validation.js";
 import { allSubscribers, type PropagationSource } from "./await-propagation.js";
 import { type RpcContext, unary } from "./rpc.js";
 
@@ -57,16 +63,22 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     return { services: sorted.map(summaryToProto), epoch };
   };
 
-  const getService = async (req: GetServiceRequest): Promise<GetServiceResponse> => {
-    const service = expect(checkServiceName(req.service));
-    const [state, epoch] = await Promise.all([store.getService(service), store.epoch()]);
-    const empty = state.endpoints.length === 0 && !state.policy;
+  /** The service's state; NOT_FOUND when the store does not know it (never seen, or collected). */
+  const knownService = async (service: string): Promise<ServiceState> => {
+    const state = await store.getService(service);
+    const empty = state.endpoints.length === 0 && !state.policy && !state.routes;
     if (empty && (state.version === 0 || !(await store.endpointCounts()).has(service))) {
       throw new ControlPlaneError(
         status.NOT_FOUND,
         `service "${service}" is unknown; ListServices lists the known ones`,
       );
     }
+    return state;
+  };
+
+  const getService = async (req: GetServiceRequest): Promise<GetServiceResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const [state, epoch] = await Promise.all([knownService(service), store.epoch()]);
     const now = deps.clock.now();
     const endpoints = [...state.endpoints].sort((a, b) => (a.id < b.id ? -1 : 1));
     return {
@@ -74,6 +86,7 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
       version: state.version,
       endpoints: endpoints.map((e) => endpointStatusToProto(e, now)),
       policy: state.policy,
+      routes: state.routes,
       epoch,
     };
   };
@@ -94,6 +107,33 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     const result = await store.deletePolicy(service, requestOptions(req));
     if (result.status === "ok" && result.changed) {
       log.info({ service, version: result.version }, "policy deleted");
+      return { found: true, version: result.version };
+    }
+    const version = result.status === "ok" ? result.version : (await store.getService(service)).version;
+    return { found: false, version };
+  };
+
+  const setRoutes = async (req: SetRoutesRequest): Promise<SetRoutesResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const resolved = expect(checkRouteTable(service, req.routes));
+    if (req.validateOnly || !req.routes) return { version: (await store.getService(service)).version };
+    const routes = { ...req.routes, routeVersion: 0 };
+    const { version } = await store.setRoutes(service, routes, requestOptions(req));
+    log.info({ service, version, rules: resolved.rules.length }, "routes set");
+    return { version };
+  };
+
+  const getRoutes = async (req: GetRoutesRequest): Promise<GetRoutesResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const state = await knownService(service);
+    return { routes: state.routes, version: state.version };
+  };
+
+  const deleteRoutes = async (req: DeleteRoutesRequest): Promise<DeleteRoutesResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const result = await store.deleteRoutes(service, requestOptions(req));
+    if (result.status === "ok" && result.changed) {
+      log.info({ service, version: result.version }, "routes deleted");
       return { found: true, version: result.version };
     }
     const version = result.status === "ok" ? result.version : (await store.getService(service)).version;
@@ -132,6 +172,9 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     getService: unary(ctx, "Admin/GetService", "admin", getService),
     setPolicy: unary(ctx, "Admin/SetPolicy", "admin", setPolicy),
     deletePolicy: unary(ctx, "Admin/DeletePolicy", "admin", deletePolicy),
+    setRoutes: unary(ctx, "Admin/SetRoutes", "admin", setRoutes),
+    getRoutes: unary(ctx, "Admin/GetRoutes", "admin", getRoutes),
+    deleteRoutes: unary(ctx, "Admin/DeleteRoutes", "admin", deleteRoutes),
     drainEndpoint: unary(ctx, "Admin/DrainEndpoint", "admin", drainEndpoint),
     removeEndpoint: unary(ctx, "Admin/RemoveEndpoint", "admin", removeEndpoint),
     listSubscribers: unary(ctx, "Admin/ListSubscribers", "admin", listSubscribers),

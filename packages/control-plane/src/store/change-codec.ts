@@ -4,6 +4,7 @@
  */
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { storeFailure } from "./errors.js";
+import { routesFromJson } from "./records.js";
 import type { Change, EndpointRecord, Health, RemovalReason } from "./types.js";
 
 const HEALTH: ReadonlySet<string> = new Set<Health>(["SERVING", "NOT_SERVING", "DRAINING"]);
@@ -92,7 +93,15 @@ export function parseChange(text: string): Change {
     case "policy_set":
       return { kind: o.kind, service, version, policy: Policy.fromJSON(object(o.policy, "change.policy")) };
     case "policy_deleted":
+    case "routes_deleted":
       return { kind: o.kind, service, version };
+    case "routes_set":
+      return {
+        kind: o.kind,
+        service,
+        version,
+        routes: routesFromJson(object(o.routes, "change.routes"), version),
+      };
     default:
       throw storeFailure(`change has unknown kind ${JSON.stringify(o.kind)}`);
   }

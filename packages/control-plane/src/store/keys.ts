@@ -6,7 +6,7 @@
  *
  *   {switchboard}:epoch                       string  id of the current store generation
  *   {switchboard}:services                    set     every service name known (not yet collected)
- *   {switchboard}:idle-services               zset    service with no endpoint and no policy,
+ *   {switchboard}:idle-services               zset    service with no endpoint, policy or routes,
  *                                                     scored by when it became so (ms); collected
  *                                                     after serviceRetentionMs
  *   {switchboard}:version-floor               string  highest version of a collected service: a
@@ -15,6 +15,9 @@
  *                                                     returns
  *   {switchboard}:svc:<service>:endpoints     hash    endpoint id -> EndpointRecord JSON
  *   {switchboard}:svc:<service>:meta          hash    version (counter), policy (proto3 JSON),
+ *                                                     routes (RouteTable proto3 JSON without
+ *                                                     route_version), routes_version (the
+ *                                                     version it was stored at),
  *                                                     emptied_by_admin ("0" | "1")
  *   {switchboard}:svc:<service>:log           list    Change JSON, newest first, capped at
  *                                                     changeLogLength

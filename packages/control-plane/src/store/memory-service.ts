@@ -1,6 +1,6 @@
 /** One service as MemoryStore holds it: endpoints, policy, version and its capped change log. */
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
-import { compareById, deepFreeze, withDeadline } from "./records.js";
+import { compareById, deepFreeze, routesFromJson, withDeadline } from "./records.js";
 import { summarizeService } from "./summary.js";
 import type { Change, EndpointRecord, ServiceState, ServiceSummary } from "./types.js";
 
@@ -9,8 +9,11 @@ export class MemoryService {
   readonly endpoints = new Map<string, EndpointRecord>();
   /** Proto3 JSON, as RedisStore keeps it, so both hand out equal policies. */
   policyJson: unknown;
+  /** The route table as RedisStore keeps it (see `routesToJson`) and the version it was stored at. */
+  routes: { readonly json: unknown; readonly version: number } | undefined;
   emptiedByAdmin = false;
-  /** Since when the service has had no endpoint and no policy; undefined while it has either. */
+  /** Since when the service has held no endpoint, policy or route table; undefined while it
+   * holds any. */
   idleSinceMs: number | undefined;
   private readonly log: Change[] = [];
 
@@ -22,7 +25,9 @@ export class MemoryService {
   ) {}
 
   trackIdle(nowMs: number): void {
-    this.idleSinceMs = this.endpoints.size === 0 && this.policyJson === undefined ? nowMs : undefined;
+    const holdsNothing =
+      this.endpoints.size === 0 && this.policyJson === undefined && this.routes === undefined;
+    this.idleSinceMs = holdsNothing ? nowMs : undefined;
   }
 
   /** Bumps the version and appends the change made for it to the capped log. */
@@ -47,6 +52,7 @@ export class MemoryService {
       version: this.version,
       endpoints: [...this.endpoints.values()].map((r) => withDeadline(r, deadlineOf(r))).sort(compareById),
       policy: this.policyJson === undefined ? undefined : Policy.fromJSON(this.policyJson),
+      routes: this.routes === undefined ? undefined : routesFromJson(this.routes.json, this.routes.version),
       emptiedByAdmin: this.emptiedByAdmin,
     };
   }

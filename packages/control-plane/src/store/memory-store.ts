@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { formatEndpointId } from "@switchboard/core";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { storeClosed, storeFailure } from "./errors.js";
 import { ListenerSet, warnListenerError } from "./listeners.js";
 import { MemoryService } from "./memory-service.js";
@@ -17,6 +18,8 @@ import {
   newEndpointRecord,
   nonNegativeInt,
   positiveInt,
+  routesFromJson,
+  routesToJson,
   wholeMs,
   withDeadline,
 } from "./records.js";
@@ -226,6 +229,39 @@ export class MemoryStore implements Store {
     });
   }
 
+  async setRoutes(
+    service: string,
+    routes: RouteTable,
+    options?: MutationOptions,
+  ): Promise<{ readonly version: number }> {
+    this.checkOpen();
+    return this.once("setRoutes", options, () => {
+      const entry = this.serviceEntry(service);
+      const json = routesToJson(routes);
+      const version = this.recordChange(entry, (v) => ({
+        kind: "routes_set",
+        service,
+        version: v,
+        routes: deepFreeze(routesFromJson(json, v)),
+      }));
+      entry.routes = { json, version };
+      entry.trackIdle(this.options.clock.now());
+      return { version };
+    });
+  }
+
+  async deleteRoutes(service: string, options?: MutationOptions): Promise<MutationResult> {
+    this.checkOpen();
+    return this.once("deleteRoutes", options, () => {
+      const entry = this.services.get(service);
+      if (entry?.routes === undefined) return { status: "not_found" };
+      entry.routes = undefined;
+      const version = this.recordChange(entry, (v) => ({ kind: "routes_deleted", service, version: v }));
+      entry.trackIdle(this.options.clock.now());
+      return { status: "ok", version, changed: true };
+    });
+  }
+
   async expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {
     this.checkOpen();
     const now = wholeMs("nowMs", nowMs);
@@ -266,7 +302,14 @@ export class MemoryStore implements Store {
     this.checkOpen();
     const entry = this.services.get(service);
     if (entry === undefined)
-      return { service, version: this.versionFloor, endpoints: [], policy: undefined, emptiedByAdmin: false };
+      return {
+        service,
+        version: this.versionFloor,
+        endpoints: [],
+        policy: undefined,
+        routes: undefined,
+        emptiedByAdmin: false,
+      };
     return entry.state((record) => this.deadlineOf(record));
   }
 

@@ -2,6 +2,7 @@
  * Pieces both stores share, so they agree on ids, record shapes and argument rules exactly.
  */
 import { formatEndpointId, HEALTH_VALUES } from "@switchboard/core";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { invalidStoreArgument } from "./errors.js";
 import type { EndpointRecord, Health, RegisterInput } from "./types.js";
 
@@ -79,4 +80,15 @@ export function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/** A route table as both stores keep it: proto3 JSON without its route version (the version
+ * it is stored at is kept beside it, and set when it is read back). */
+export function routesToJson(routes: RouteTable): unknown {
+  return RouteTable.toJSON({ ...routes, routeVersion: 0 });
+}
+
+/** A stored route table read back, stamped with the version it was stored at. */
+export function routesFromJson(json: unknown, routeVersion: number): RouteTable {
+  return { ...RouteTable.fromJSON(json), routeVersion };
 }

@@ -4,11 +4,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import type { Redis } from "ioredis";
 import { parseJson } from "./change-codec.js";
 import type { StoreKeys } from "./keys.js";
 import { type LuaScript, loadScript, type ScriptArg } from "./lua-script.js";
-import { compareById } from "./records.js";
+import { compareById, routesToJson } from "./records.js";
 import { NamedReply } from "./reply.js";
 import { type MutationReply, SCRIPTS, type ScriptName, type ScriptReply } from "./script-table.js";
 import type {
@@ -124,6 +125,20 @@ export class StoreScripts {
 
   async deletePolicy(service: string, requestId: string) {
     return withoutEpoch(await this.mutate("deletePolicy", undefined, requestId, [service]));
+  }
+
+  async setRoutes(
+    service: string,
+    routes: RouteTable,
+    requestId: string,
+  ): Promise<{ readonly version: number }> {
+    const json = JSON.stringify(routesToJson(routes));
+    const { version } = await this.mutate("setRoutes", undefined, requestId, [service, json]);
+    return { version };
+  }
+
+  async deleteRoutes(service: string, requestId: string) {
+    return withoutEpoch(await this.mutate("deleteRoutes", undefined, requestId, [service]));
   }
 
   async expireLeases(nowMs: number, limit: number): Promise<ExpiredLease[]> {

@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { isMeshError } from "@switchboard/core";
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import type { Redis } from "ioredis";
 import { ChangeStreamTail } from "./change-tail.js";
 import { storeClosed, storeFailure, storeUnavailable } from "./errors.js";
@@ -204,6 +205,20 @@ export class RedisStore implements Store {
   deletePolicy(service: string, options?: MutationOptions): Promise<MutationResult> {
     const requestId = requestIdOf(options);
     return this.mutation(() => this.scripts.deletePolicy(service, requestId));
+  }
+
+  setRoutes(
+    service: string,
+    routes: RouteTable,
+    options?: MutationOptions,
+  ): Promise<{ readonly version: number }> {
+    const requestId = requestIdOf(options);
+    return this.mutation(() => this.scripts.setRoutes(service, routes, requestId));
+  }
+
+  deleteRoutes(service: string, options?: MutationOptions): Promise<MutationResult> {
+    const requestId = requestIdOf(options);
+    return this.mutation(() => this.scripts.deleteRoutes(service, requestId));
   }
 
   expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {

@@ -5,9 +5,10 @@
  * both derived from here.
  */
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { parseChange, parseEndpointRecord, parseJson } from "./change-codec.js";
 import { storeFailure } from "./errors.js";
-import { withDeadline } from "./records.js";
+import { routesFromJson, withDeadline } from "./records.js";
 import type { NamedReply } from "./reply.js";
 import { asString } from "./reply.js";
 import type { Change, EndpointRecord, ExpiredLease, RenewResult, ServiceSummary, Store } from "./types.js";
@@ -38,6 +39,7 @@ export type MutationReply = Epoched &
 export interface GetServiceReply {
   readonly version: number;
   readonly policy: Policy | undefined;
+  readonly routes: RouteTable | undefined;
   readonly emptiedByAdmin: boolean;
   readonly endpoints: EndpointRecord[];
 }
@@ -101,6 +103,7 @@ function registerReply(r: NamedReply): RegisterReply {
 
 function getServiceReply(r: NamedReply): GetServiceReply {
   const policyJson = r.string("policy");
+  const routesJson = r.string("routes");
   const endpoints = r.list("endpoints").map((e) => {
     const record = parseEndpointRecord(parseJson(e.string("record"), "get_service.record"));
     return e.string("deadline") === "" ? record : withDeadline(record, e.number("deadline"));
@@ -108,6 +111,10 @@ function getServiceReply(r: NamedReply): GetServiceReply {
   return {
     version: r.number("version"),
     policy: policyJson === "" ? undefined : Policy.fromJSON(parseJson(policyJson, "policy")),
+    routes:
+      routesJson === ""
+        ? undefined
+        : routesFromJson(parseJson(routesJson, "routes"), r.number("routes_version")),
     emptiedByAdmin: r.string("emptied_by_admin") === "1",
     endpoints,
   };
@@ -177,6 +184,8 @@ export const SCRIPTS = {
   removeEndpoint: spec("remove_endpoint", mutationReply),
   setPolicy: spec("set_policy", (r) => ({ epoch: r.string("epoch"), version: r.number("version") })),
   deletePolicy: spec("delete_policy", mutationReply),
+  setRoutes: spec("set_routes", (r) => ({ epoch: r.string("epoch"), version: r.number("version") })),
+  deleteRoutes: spec("delete_routes", mutationReply),
   expireLeases: spec("expire_leases", (r) => ({
     epoch: r.string("epoch"),
     expired: r.list("expired").map(expired),

@@ -17,6 +17,7 @@
  */
 import type { EndpointInfo, Health } from "@switchboard/core";
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 
 export type { Health } from "@switchboard/core";
 export { effectiveHealth } from "@switchboard/core";
@@ -42,6 +43,8 @@ export interface ServiceState {
   readonly version: number;
   readonly endpoints: readonly EndpointRecord[];
   readonly policy: Policy | undefined;
+  /** The route table, its `routeVersion` the service version at which it was stored. */
+  readonly routes: RouteTable | undefined;
   /** The last endpoint left through Admin.RemoveEndpoint (cleared by the next registration). */
   readonly emptiedByAdmin: boolean;
 }
@@ -77,7 +80,15 @@ export type Change =
       readonly version: number;
       readonly policy: Policy;
     }
-  | { readonly kind: "policy_deleted"; readonly service: string; readonly version: number };
+  | { readonly kind: "policy_deleted"; readonly service: string; readonly version: number }
+  | {
+      readonly kind: "routes_set";
+      readonly service: string;
+      readonly version: number;
+      /** Its `routeVersion` is `version`. */
+      readonly routes: RouteTable;
+    }
+  | { readonly kind: "routes_deleted"; readonly service: string; readonly version: number };
 
 /** A change as the feed delivers it, to every replica sharing the store. */
 export type ChangeNotice = Change & { readonly epoch: string };
@@ -163,6 +174,8 @@ export interface SubscriptionInfo {
   readonly nackCount: number;
   readonly lastNackVersion: number;
   readonly lastNackReason: string;
+  /** The route version of the state at `ackedVersion` (0: no route table). */
+  readonly ackedRouteVersion: number;
 }
 
 /** One resource type on an xDS stream: what the client asks for, was sent, acked, rejected. */
@@ -254,11 +267,20 @@ export interface Store {
     options?: MutationOptions,
   ): Promise<{ readonly version: number }>;
   deletePolicy(service: string, options?: MutationOptions): Promise<MutationResult>;
+  /** Stores a service's route table (checked by the caller); its route version is the version
+   * this change produces. */
+  setRoutes(
+    service: string,
+    routes: RouteTable,
+    options?: MutationOptions,
+  ): Promise<{ readonly version: number }>;
+  /** Removes a service's route table; not_found when it has none. */
+  deleteRoutes(service: string, options?: MutationOptions): Promise<MutationResult>;
 
   /** Removes up to `limit` endpoints whose lease deadline is <= now (reason EXPIRED). Safe to run
    * from every replica at once: each lease is expired exactly once. */
   expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]>;
-  /** Forgets up to `limit` services that have had no endpoint and no policy for longer than the
+  /** Forgets up to `limit` services that have had no endpoint, policy or route table for longer than the
    * store's `serviceRetentionMs`; returns their names. Safe from every replica at once. */
   collectIdleServices(nowMs: number, limit: number): Promise<readonly string[]>;
 

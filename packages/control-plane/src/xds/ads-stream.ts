@@ -6,7 +6,7 @@ import { Subscription } from "../hub/subscription.js";
 import type { SubscriberInfo, SubscriptionInfo } from "../store/types.js";
 import { checkServiceName } from "../validation.js";
 import type { DiscoveryRequestMessage, DiscoveryResponseMessage, XdsNodeMessage } from "./messages.js";
-import type { ServiceResources } from "./resources/render.js";
+import { resourceNamed, type ServiceResources } from "./resources/render.js";
 import { TypeState } from "./type-state.js";
 import {
   KIND_LABEL,
@@ -66,6 +66,15 @@ function nodeOf(message: XdsNodeMessage | null | undefined): XdsNode {
 }
 
 const isServiceName = (name: string): boolean => checkServiceName(name).ok;
+
+/** The service a resource name belongs to: the name itself, or the service part of a subset's
+ * `<service>/<subset>`; undefined for a name that is neither. */
+export function serviceOfResource(name: string): string | undefined {
+  const slash = name.indexOf("/");
+  const service = slash < 0 ? name : name.slice(0, slash);
+  if (slash >= 0 && slash === name.length - 1) return undefined;
+  return isServiceName(service) ? service : undefined;
+}
 
 /**
  * One ADS stream (state of the world). Requests only record what the client wants and what it
@@ -171,13 +180,27 @@ export class AdsStream {
       }
     }
     const ackedVersion = acked === Number.MAX_SAFE_INTEGER ? 0 : acked;
-    const sentVersion = this.host.entry(service)?.version ?? 0;
-    return { service, sentVersion, ackedVersion, nackCount, lastNackVersion: nacked, lastNackReason: reason };
+    const entry = this.host.entry(service);
+    const sentVersion = entry?.version ?? 0;
+    return {
+      service,
+      sentVersion,
+      ackedVersion,
+      nackCount,
+      lastNackVersion: nacked,
+      lastNackReason: reason,
+      ackedRouteVersion: entry?.routeVersionAt(ackedVersion) ?? 0,
+    };
   }
 
   private resubscribe(): void {
     const wanted = new Set<string>();
-    for (const s of this.types.values()) for (const n of s.names) if (isServiceName(n)) wanted.add(n);
+    for (const s of this.types.values()) {
+      for (const n of s.names) {
+        const service = serviceOfResource(n);
+        if (service !== undefined) wanted.add(service);
+      }
+    }
     if (wanted.size > this.host.maxResourceNames) {
       const message = `at most ${this.host.maxResourceNames} services per xDS stream (asked for ${wanted.size})`;
       throw new ControlPlaneError(status.RESOURCE_EXHAUSTED, message);
@@ -228,11 +251,13 @@ export class AdsStream {
     const serviceVersions = new Map<string, number>();
     const digest = createHash("sha256");
     for (const name of state.names) {
-      if (!isServiceName(name)) continue; // not a service: the client hears nothing of it
-      const entry = this.host.entry(name);
+      const service = serviceOfResource(name);
+      if (service === undefined) continue; // not a service: the client hears nothing of it
+      const entry = this.host.entry(service);
       if (entry?.status !== "ready") return undefined;
       const rendered = this.host.render(entry);
-      const resource = rendered.byKind[state.kind];
+      const resource = resourceNamed(rendered, state.kind, name);
+      if (!resource) continue; // no such subset (any more): the client learns it does not exist
       resources.set(name, resource.message);
       serviceVersions.set(name, rendered.version);
       digest.update(`${name}=${resource.digest}\n`);

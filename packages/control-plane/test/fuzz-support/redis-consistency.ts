@@ -5,6 +5,8 @@
  * or ahead of the change-log head, gaps in a log, unreadable records, keys of a wrong type or of
  * no known family, keys outside the prefix. An empty `problems` list means consistent.
  */
+import { validateRouteTable } from "@switchboard/core";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { Redis } from "ioredis";
 import { parseChange, parseEndpointRecord } from "../../src/store/change-codec.js";
 import { type StoreKeys, storeKeys } from "../../src/store/keys.js";
@@ -281,8 +283,9 @@ function check(s: Snapshot, k: StoreKeys, o: ConsistencyOptions, wholeServer: bo
   for (const service of s.zset(k.idleServices).keys()) {
     if (!serviceSet.has(service))
       problems.push(`idle service ${JSON.stringify(service)} is not a known service`);
-    if (s.hash(k.serviceEndpoints(service)).size > 0 || s.hash(k.serviceMeta(service)).has("policy"))
-      problems.push(`idle service ${JSON.stringify(service)} has an endpoint or a policy`);
+    const meta = s.hash(k.serviceMeta(service));
+    if (s.hash(k.serviceEndpoints(service)).size > 0 || meta.has("policy") || meta.has("routes"))
+      problems.push(`idle service ${JSON.stringify(service)} has an endpoint, a policy or a route table`);
   }
   checkSubscribers(s, k, f, problems);
   checkStream(s, k, epoch, problems);
@@ -301,7 +304,7 @@ function checkMetaAndLog(
   if (!Number.isSafeInteger(version) || version < 0)
     problems.push(`${service}: version ${meta.get("version")}`);
   for (const field of meta.keys())
-    if (!["version", "policy", "emptied_by_admin"].includes(field))
+    if (!["version", "policy", "emptied_by_admin", "routes", "routes_version"].includes(field))
       problems.push(`${service}: meta field ${field}`);
   const emptied = meta.get("emptied_by_admin");
   if (emptied !== undefined && !["0", "1"].includes(emptied))
@@ -314,6 +317,7 @@ function checkMetaAndLog(
       problems.push(`${service}: unreadable policy`);
     }
   }
+  checkRoutes(service, meta, version, problems);
   const log = s.list(k.serviceLog(service));
   if (log.length > logLength) problems.push(`${service}: change log of ${log.length} > ${logLength}`);
   if (version > 0 && log.length === 0) problems.push(`${service}: version ${version} but no change log`);
@@ -334,6 +338,31 @@ function checkMetaAndLog(
       return;
     }
     expected -= 1;
+  }
+}
+
+/** A stored route table: valid, with a route version no later than the service's version. */
+function checkRoutes(
+  service: string,
+  meta: ReadonlyMap<string, string>,
+  version: number,
+  problems: string[],
+): void {
+  const routes = meta.get("routes");
+  const routesVersion = meta.get("routes_version");
+  if ((routes === undefined) !== (routesVersion === undefined)) {
+    problems.push(`${service}: routes and routes_version must be stored together`);
+    return;
+  }
+  if (routes === undefined) return;
+  const at = Number(routesVersion);
+  if (!Number.isSafeInteger(at) || at < 1 || at > version)
+    problems.push(`${service}: routes_version ${routesVersion} outside 1..${version}`);
+  try {
+    const checked = validateRouteTable(RouteTable.fromJSON(JSON.parse(routes)));
+    if (!checked.ok) problems.push(`${service}: stored routes invalid at ${checked.error.field}`);
+  } catch {
+    problems.push(`${service}: unreadable routes`);
   }
 }
 

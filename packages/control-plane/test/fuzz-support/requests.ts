@@ -4,6 +4,8 @@
  * out-of-range numbers, unknown enum values, NaN), plus raw mutations of them (truncated, bit
  * flips, garbage, bogus lengths, deep groups) and oversized ones.
  */
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
+import { canaryRoutes, splitRoutes } from "../support/route-fixtures.js";
 import type { Rng } from "./prng.js";
 import {
   bool,
@@ -404,6 +406,16 @@ export const keepAliveRequest: Gen = (rng, st, t) =>
     t,
   );
 
+/** A route table: a valid one, or (marked invalid) an empty one or bytes of no table. */
+function routes(rng: Rng, t: Traits): WireValue {
+  if (rng.chance(0.6)) {
+    const table = rng.pick([canaryRoutes(), splitRoutes(rng.int(0, 100))]);
+    return bytes(RouteTable.encode(table).finish());
+  }
+  t.valid = false;
+  return rng.chance(0.5) ? msg([]) : bytes(Buffer.from(rng.pick(["\xff\xff", "garbage", "\u0012\u0001"])));
+}
+
 const UNARY: Readonly<Record<string, Gen>> = {
   "Registration/Register": registerRequest,
   "Registration/Deregister": (rng, st, t) => noise(rng, [[1, text(rng, () => leaseId(rng, st), t)]], t),
@@ -427,6 +439,15 @@ const UNARY: Readonly<Record<string, Gen>> = {
     return noise(rng, fields, t);
   },
   "Admin/DeletePolicy": (rng, _st, t) => noise(rng, [[1, text(rng, () => serviceName(rng), t)]], t),
+  "Admin/SetRoutes": (rng, _st, t) => {
+    const fields: Field[] = [[1, text(rng, () => serviceName(rng), t)]];
+    if (rng.chance(0.9)) fields.push([2, routes(rng, t)]);
+    else t.valid = false; // SetRoutes without a table is INVALID_ARGUMENT
+    fields.push([3, bool(rng.chance(0.3))]);
+    return noise(rng, fields, t);
+  },
+  "Admin/GetRoutes": (rng, _st, t) => noise(rng, [[1, text(rng, () => serviceName(rng), t)]], t),
+  "Admin/DeleteRoutes": (rng, _st, t) => noise(rng, [[1, text(rng, () => serviceName(rng), t)]], t),
   "Admin/DrainEndpoint": (rng, _st, t) =>
     noise(
       rng,

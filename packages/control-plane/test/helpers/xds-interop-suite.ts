@@ -7,9 +7,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Subscriber, XdsTypeStatus } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import { RouteRule, RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { MemoryStore } from "../../src/store/index.js";
 import { freePort } from "../../src/testing/index.js";
 import { TYPE_URLS } from "../../src/xds/type-urls.js";
+import { splitRoutes } from "../support/route-fixtures.js";
 import { call, type Running, startPlane } from "./control-plane.js";
 import { type EchoServer, eventually, fetchClientStatus, register, startEchoServer } from "./xds.js";
 import {
@@ -149,7 +151,51 @@ export function describeInterop(kind: InteropKind): void {
       assert.deepEqual([...served.keys()].sort(), [a.id, b.id].sort());
     });
 
-    test.todo("splits calls by weight between clusters (weighted routes are not rendered yet)");
+    test("follows a route table: the canary header to v2, the rest split 80/20 between subsets", async () => {
+      const [a, b] = await echoServers3();
+      await register(plane.address, "route-service", a.port, 120_000, { version: "v1" });
+      await register(plane.address, "route-service", b.port, 120_000, { version: "v2" });
+      const echo = await client("route-service");
+      await reachesAll(echo, [a.id, b.id]);
+      const canary = RouteRule.fromPartial({
+        name: "qa",
+        match: { headers: [{ name: "x-canary", kind: { $case: "exact", exact: "1" } }] },
+        destinations: [{ weight: 100, target: { $case: "subset", subset: "v2" } }],
+      });
+      const routes = (v2Weight: number) => {
+        const split = splitRoutes(v2Weight);
+        return RouteTable.fromPartial({ ...split, rules: [canary, ...split.rules] });
+      };
+      const setRoutes = (v2Weight: number) =>
+        call(plane.admin.setRoutes.bind(plane.admin), {
+          service: "route-service",
+          routes: routes(v2Weight),
+          validateOnly: false,
+        });
+      const only = async (n: number, metadata?: Record<string, string>) => [
+        ...tally(await echo.calls(n, metadata)).served.keys(),
+      ];
+
+      await setRoutes(0);
+      await eventually(
+        async () => (await only(10)).join() === a.id && (await only(10, { "x-canary": "1" })).join() === b.id,
+        "the route table to apply",
+      );
+      assert.deepEqual(await only(50, { "x-canary": "1" }), [b.id], "every canary call reached v2");
+      assert.deepEqual(await only(50), [a.id], "no other call reached v2");
+
+      await setRoutes(20);
+      await eventually(async () => (await only(20)).includes(b.id), "the 80/20 split to apply");
+      const n = 1000;
+      const { served, failed } = tally(await echo.calls(n));
+      assert.deepEqual(failed, []);
+      const toV2 = served.get(b.id) ?? 0;
+      const sigma = Math.sqrt(n * 0.2 * 0.8);
+      assert.ok(
+        Math.abs(toV2 - 0.2 * n) <= 4 * sigma,
+        `v2 served ${toV2} of ${n} calls; expected 200 ± ${Math.round(4 * sigma)}`,
+      );
+    });
 
     test("applies ring_hash on a header, then least_request, live; acked in ListSubscribers and CSDS", async () => {
       const servers = await echoServers3();

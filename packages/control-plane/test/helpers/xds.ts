@@ -59,10 +59,11 @@ export async function register(
   service: string,
   port: number,
   ttlMs = 120_000,
+  metadata: Record<string, string> = {},
 ): Promise<{ leaseId: string; version: number }> {
   const client = new RegistrationClient(address, grpc.credentials.createInsecure());
   try {
-    const req = registerRequest({ service, host: "127.0.0.1", port, ttlMs, zone: "" });
+    const req = registerRequest({ service, host: "127.0.0.1", port, ttlMs, zone: "", metadata });
     const res = await call(client.register.bind(client), req);
     return { leaseId: res.leaseId, version: res.version };
   } finally {

@@ -24,8 +24,8 @@ import type {
   ResolvedRetry,
 } from "./types.js";
 
-/** Thrown inside this module only; turned into a PolicyViolation at the boundary. */
-class Violation extends Error {
+/** Thrown inside core's validators only; turned into a PolicyViolation at their boundary. */
+export class Violation extends Error {
   constructor(
     readonly field: string,
     message: string,
@@ -40,7 +40,7 @@ interface Range {
   readonly max: number;
 }
 
-function num(value: number | undefined, range: Range, field: string, integer = true): number {
+export function num(value: number | undefined, range: Range, field: string, integer = true): number {
   if (value === undefined || value === null) {
     if (range.default === undefined) throw new Violation(field, "is required");
     return range.default;
@@ -84,7 +84,8 @@ const ALGORITHMS: ReadonlyMap<number, LbAlgorithmName> = new Map([
   [LoadBalancing_Algorithm.ALGORITHM_RING_HASH, "ring_hash"],
 ]);
 
-const HEADER_RE = /^[0-9a-z_.-]+$/;
+/** A metadata key as clients send it: lowercase. */
+export const HEADER_RE = /^[0-9a-z_.-]+$/;
 
 function loadBalancing(lb: LoadBalancing | undefined, f: string): ResolvedLoadBalancing {
   const algorithm = ALGORITHMS.get(lb?.algorithm ?? 0);
@@ -154,7 +155,7 @@ function outlier(od: OutlierDetection, f: string): ResolvedOutlierDetection {
   };
 }
 
-function retry(r: RetryPolicy, f: string): ResolvedRetry {
+export function retry(r: RetryPolicy, f: string): ResolvedRetry {
   const R = L.retry;
   const initialBackoffMs = num(r.initialBackoffMs, R.initialBackoffMs, `${f}.initial_backoff_ms`);
   const maxBackoffMs = num(r.maxBackoffMs, R.maxBackoffMs, `${f}.max_backoff_ms`);
@@ -198,7 +199,7 @@ function rateLimit(rl: RateLimit, f: string): ResolvedRateLimit {
   };
 }
 
-function timeout(value: number | undefined, f: string): number | undefined {
+export function timeout(value: number | undefined, f: string): number | undefined {
   return value === undefined || value === null ? undefined : num(value, L.timeoutMs, f);
 }
 

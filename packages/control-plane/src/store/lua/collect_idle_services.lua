@@ -1,7 +1,7 @@
 --[[
-  collect_idle_services: forgets up to `limit` services that have had no endpoint and no policy
-  for longer than the retention period (their meta, log and endpoint hash, and their name in
-  the services set). The highest version forgotten is kept in version-floor, from which every
+  collect_idle_services: forgets up to `limit` services that have had no endpoint, no policy and
+  no route table for longer than the retention period (their meta, log and endpoint hash, and
+  their name in the services set). The highest version forgotten is kept in version-floor, from which every
   new or unknown service counts on, so no version a subscriber saw is ever handed out again.
   Safe on every replica at once: a service is collected once, and only while still idle.
   KEYS[1..5], ARGV[1..7]: see lib/common.lua
@@ -18,7 +18,7 @@ local floor = version_floor()
 for _, service in ipairs(due) do
   redis.call("ZREM", ctx.idle, service)
   local meta = K.serviceMeta(service)
-  if redis.call("HLEN", K.serviceEndpoints(service)) == 0 and redis.call("HEXISTS", meta, "policy") == 0 then
+  if holds_nothing(service) then
     floor = math.max(floor, tonumber(redis.call("HGET", meta, "version")) or 0)
     redis.call("DEL", meta, K.serviceLog(service), K.serviceEndpoints(service))
     redis.call("SREM", ctx.services, service)

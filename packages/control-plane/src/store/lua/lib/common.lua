@@ -107,11 +107,19 @@ local function record_change(ctx, service, change_for_version)
   return version
 end
 
--- A service with no endpoints and no policy is idle from now on (collected after the
--- retention period); one that has either is not.
+-- True when a service holds nothing an operator or an instance put there: no endpoint, no
+-- policy, no route table.
+local function holds_nothing(service)
+  local meta = K.serviceMeta(service)
+  return redis.call("HLEN", K.serviceEndpoints(service)) == 0
+    and redis.call("HEXISTS", meta, "policy") == 0
+    and redis.call("HEXISTS", meta, "routes") == 0
+end
+
+-- A service that holds nothing is idle from now on (collected after the retention period);
+-- one that holds anything is not.
 local function track_idle(ctx, service)
-  if redis.call("HLEN", K.serviceEndpoints(service)) == 0
-    and redis.call("HEXISTS", K.serviceMeta(service), "policy") == 0 then
+  if holds_nothing(service) then
     redis.call("ZADD", ctx.idle, ctx.now, service)
   else
     redis.call("ZREM", ctx.idle, service)
