@@ -38,12 +38,18 @@ const ECHO: ServiceDefinition = {
   },
 };
 
+/** Calls each echo server received, by name. */
+const received = new Map<string, number>();
+const receivedInAll = () => [...received.values()].reduce((a, b) => a + b, 0);
+
 /** A server answering "<name> canary=<x-canary>" to test.Echo/Who. */
 async function echoServer(name: string): Promise<{ server: Server; port: number }> {
   const server = new Server();
   server.addService(ECHO, {
-    Who: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) =>
-      cb(null, Buffer.from(`${name} canary=${call.metadata.get("x-canary")[0] ?? "-"}`)),
+    Who: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
+      received.set(name, (received.get(name) ?? 0) + 1);
+      cb(null, Buffer.from(`${name} canary=${call.metadata.get("x-canary")[0] ?? "-"}`));
+    },
   });
   const port = await bind(server);
   return { server, port };
@@ -89,6 +95,18 @@ const BACK_ROUTES = RouteTable.fromPartial({
       fallback: Fallback.FALLBACK_DEFAULT_ROUTE,
     },
     { name: "elsewhere", match: { headers: [header("x-other", { present: true })] }, destinations: [toService(100, "other")] },
+    {
+      name: "faulty",
+      match: { headers: [header("x-fault", { present: true })] },
+      destinations: [toSubset(100, "v1")],
+      fault: { abort: { code: "PERMISSION_DENIED", percent: 100 } },
+    },
+    {
+      name: "slow",
+      match: { headers: [header("x-slow", { present: true })] },
+      destinations: [toSubset(100, "v1")],
+      fault: { delay: { delayMs: 60_000, percent: 100 } },
+    },
     { name: "stable", match: { method: "test.Echo" }, destinations: [toSubset(100, "v1")] },
   ],
   propagateHeaders: ["x-canary"],
@@ -172,6 +190,31 @@ describe("routed calls through a mesh client (real servers, state from a snapsho
 
   it("sends a call to another mesh service when the rule names one", async () => {
     assert.equal(await who({ "x-other": "1" }), "other canary=-");
+  });
+
+  it("fails a call the abort fault hits at once with the fault's code, without sending it", async () => {
+    const sent = receivedInAll();
+    await assert.rejects(who({ "x-fault": "1" }), (e: unknown) => {
+      assert.ok(isMeshError(e));
+      assert.equal(e.code, status.PERMISSION_DENIED);
+      assert.match(e.message, /fault injected by route "faulty"/);
+      return true;
+    });
+    assert.equal(receivedInAll(), sent);
+  });
+
+  it("holds a delayed call back no longer than its deadline, and never sends it after", async () => {
+    const sent = receivedInAll();
+    const started = Date.now();
+    const call = mesh.call("back", WHO, Buffer.alloc(0), { metadata: { "x-slow": "1" }, deadlineMs: 150 });
+    await assert.rejects(call, (e: unknown) => isMeshError(e) && e.code === status.DEADLINE_EXCEEDED);
+    assert.ok(Date.now() - started < 5_000, "the 60 s delay gave way to the deadline");
+    const aborted = new AbortController();
+    const cancelled = mesh.call("back", WHO, Buffer.alloc(0), { metadata: { "x-slow": "1" }, signal: aborted.signal });
+    setImmediate(() => aborted.abort());
+    await assert.rejects(cancelled, (e: unknown) => isMeshError(e) && e.code === status.CANCELLED);
+    await who(); // a later call on the same channel: anything held back would have been sent by now
+    assert.equal(receivedInAll(), sent + 1);
   });
 
   it("carries propagated headers from a served call to the calls it makes (createMeshServer)", async () => {
