@@ -8,10 +8,10 @@ import {
   credentials,
   Metadata,
   Server,
+  ServerCredentials,
   type ServerUnaryCall,
   type ServiceDefinition,
   type sendUnaryData,
-  ServerCredentials,
   status,
 } from "@grpc/grpc-js";
 import { isMeshError } from "@switchboard/core";
@@ -20,8 +20,8 @@ import { Fallback, RouteTable } from "@switchboard/core/gen/switchboard/v1/route
 import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
 import pino from "pino";
 import { Registry } from "prom-client";
-import { createMeshClient, createMeshServer, type MeshClient, withPropagatedHeaders } from "../src/index.js";
 import { writeSnapshotFile } from "../src/client/snapshot-file.js";
+import { createMeshClient, createMeshServer, type MeshClient, withPropagatedHeaders } from "../src/index.js";
 import { header, toService, toSubset } from "./route-helpers.js";
 
 const WHO = "/test.Echo/Who";
@@ -57,7 +57,9 @@ async function echoServer(name: string): Promise<{ server: Server; port: number 
 
 function bind(server: Server): Promise<number> {
   return new Promise((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
   );
 }
 
@@ -81,7 +83,11 @@ const BACK_ROUTES = RouteTable.fromPartial({
     { name: "v3", selector: { version: "v3" } },
   ],
   rules: [
-    { name: "canary", match: { headers: [header("x-canary", { exact: "1" })] }, destinations: [toSubset(100, "v2")] },
+    {
+      name: "canary",
+      match: { headers: [header("x-canary", { exact: "1" })] },
+      destinations: [toSubset(100, "v2")],
+    },
     {
       name: "dark",
       match: { headers: [header("x-dark", { present: true })] },
@@ -94,7 +100,11 @@ const BACK_ROUTES = RouteTable.fromPartial({
       destinations: [toSubset(100, "v3")],
       fallback: Fallback.FALLBACK_DEFAULT_ROUTE,
     },
-    { name: "elsewhere", match: { headers: [header("x-other", { present: true })] }, destinations: [toService(100, "other")] },
+    {
+      name: "elsewhere",
+      match: { headers: [header("x-other", { present: true })] },
+      destinations: [toService(100, "other")],
+    },
     {
       name: "faulty",
       match: { headers: [header("x-fault", { present: true })] },
@@ -132,7 +142,13 @@ describe("routed calls through a mesh client (real servers, state from a snapsho
         emptiedByAdmin: false,
         routes: BACK_ROUTES,
       },
-      { service: "other", version: 2, endpoints: [endpoint(other.port, {})], policy: undefined, emptiedByAdmin: false },
+      {
+        service: "other",
+        version: 2,
+        endpoints: [endpoint(other.port, {})],
+        policy: undefined,
+        emptiedByAdmin: false,
+      },
     ];
     dir = mkdtempSync(join(tmpdir(), "switchboard-routes-"));
     writeSnapshotFile(join(dir, "state.json"), "e1", snapshots);
@@ -144,7 +160,11 @@ describe("routed calls through a mesh client (real servers, state from a snapsho
       logger: pino({ level: "silent" }),
     });
     // A front service built with createMeshServer: its handlers run in the propagation context.
-    const frontServer = createMeshServer({ service: "front", controlPlane: "127.0.0.1:9", logger: pino({ level: "silent" }) });
+    const frontServer = createMeshServer({
+      service: "front",
+      controlPlane: "127.0.0.1:9",
+      logger: pino({ level: "silent" }),
+    });
     frontServer.addService(ECHO, {
       Who: (_call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
         mesh.call("back", WHO, Buffer.alloc(0)).then(
@@ -165,7 +185,8 @@ describe("routed calls through a mesh client (real servers, state from a snapsho
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const who = (headers: Record<string, string> = {}) => mesh.call("back", WHO, Buffer.alloc(0), { metadata: headers }).then(String);
+  const who = (headers: Record<string, string> = {}) =>
+    mesh.call("back", WHO, Buffer.alloc(0), { metadata: headers }).then(String);
 
   it("sends a call the canary rule matches to subset v2, and the others to v1", async () => {
     assert.equal(await who({ "x-canary": "1" }), "v2 canary=1");
@@ -210,7 +231,10 @@ describe("routed calls through a mesh client (real servers, state from a snapsho
     await assert.rejects(call, (e: unknown) => isMeshError(e) && e.code === status.DEADLINE_EXCEEDED);
     assert.ok(Date.now() - started < 5_000, "the 60 s delay gave way to the deadline");
     const aborted = new AbortController();
-    const cancelled = mesh.call("back", WHO, Buffer.alloc(0), { metadata: { "x-slow": "1" }, signal: aborted.signal });
+    const cancelled = mesh.call("back", WHO, Buffer.alloc(0), {
+      metadata: { "x-slow": "1" },
+      signal: aborted.signal,
+    });
     setImmediate(() => aborted.abort());
     await assert.rejects(cancelled, (e: unknown) => isMeshError(e) && e.code === status.CANCELLED);
     await who(); // a later call on the same channel: anything held back would have been sent by now
@@ -220,7 +244,9 @@ describe("routed calls through a mesh client (real servers, state from a snapsho
   it("carries propagated headers from a served call to the calls it makes (createMeshServer)", async () => {
     const ask = (md: Metadata) =>
       new Promise<string>((resolve, reject) =>
-        front.makeUnaryRequest(WHO, identity, identity, Buffer.alloc(0), md, (e, r) => (e ? reject(e) : resolve(String(r)))),
+        front.makeUnaryRequest(WHO, identity, identity, Buffer.alloc(0), md, (e, r) =>
+          e ? reject(e) : resolve(String(r)),
+        ),
       );
     const canary = new Metadata();
     canary.set("x-canary", "1");
@@ -230,7 +256,10 @@ describe("routed calls through a mesh client (real servers, state from a snapsho
 
   it("carries them by hand with withPropagatedHeaders, a caller's own value first", async () => {
     assert.equal(await withPropagatedHeaders({ "x-canary": "1" }, () => who()), "v2 canary=1");
-    assert.equal(await withPropagatedHeaders({ "x-canary": "1" }, () => who({ "x-canary": "0" })), "v1 canary=0");
+    assert.equal(
+      await withPropagatedHeaders({ "x-canary": "1" }, () => who({ "x-canary": "0" })),
+      "v1 canary=0",
+    );
     assert.equal(await withPropagatedHeaders({ "x-unrelated": "1" }, () => who()), "v1 canary=-");
   });
 

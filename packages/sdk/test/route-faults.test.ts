@@ -22,7 +22,14 @@ function runtimeWith(table: RouteTable): ServiceRuntime {
     stats: new CallStatsTable(),
     localZone: "",
   });
-  const snapshot = { service: "users", version: 1, endpoints: [], policy: undefined, emptiedByAdmin: false, routes: table };
+  const snapshot = {
+    service: "users",
+    version: 1,
+    endpoints: [],
+    policy: undefined,
+    emptiedByAdmin: false,
+    routes: table,
+  };
   runtime.applied(runtime.view.applySnapshot(snapshot, "e1"));
   return runtime;
 }
@@ -55,7 +62,10 @@ describe("fault injection", () => {
     }
     assert.ok(chiSquare([aborted, n - aborted], [0.1, 0.9]) < CHI2_1DF_P001, `${aborted} aborted of ${n}`);
     const sent = n - aborted;
-    assert.ok(chiSquare([delayed, sent - delayed], [0.1, 0.9]) < CHI2_1DF_P001, `${delayed} delayed of ${sent}`);
+    assert.ok(
+      chiSquare([delayed, sent - delayed], [0.1, 0.9]) < CHI2_1DF_P001,
+      `${delayed} delayed of ${sent}`,
+    );
   });
 
   it("gives matched calls the rule's timeout in place of the policy's", () => {

@@ -105,10 +105,7 @@ describe("splits", () => {
           {
             name: "split",
             hashHeader: "x-user",
-            destinations: [
-              toSubset(v1, "v1"),
-              toSubset(v2, "v2"),
-            ],
+            destinations: [toSubset(v1, "v1"), toSubset(v2, "v2")],
           },
         ],
       },
@@ -156,7 +153,10 @@ describe("splits", () => {
     const destinations = r.rules[0]?.resolved.destinations ?? [];
     // Metadata values are printable ASCII; the other keys above check bucketOf alone.
     for (const key of keys.filter((k) => /^[\x20-\x7e]*$/.test(k))) {
-      assert.equal(routed(r, { "x-user": key }), destinationForBucket(destinations, stickyBucket(key))?.label);
+      assert.equal(
+        routed(r, { "x-user": key }),
+        destinationForBucket(destinations, stickyBucket(key))?.label,
+      );
     }
     assert.equal(STICKY_BUCKETS, 1_000_000);
   });

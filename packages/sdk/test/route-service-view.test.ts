@@ -65,7 +65,12 @@ describe("route tables from the control plane", () => {
     const keep = view.applyDelta({ ...base, fromVersion: 3, version: 4, routeUpdate: undefined });
     assert.equal(keep.routesChanged, false);
     assert.deepEqual(weights(view), [90, 10]);
-    const moved = view.applyDelta({ ...base, fromVersion: 4, version: 5, routeUpdate: { routes: routes(20, 5) } });
+    const moved = view.applyDelta({
+      ...base,
+      fromVersion: 4,
+      version: 5,
+      routeUpdate: { routes: routes(20, 5) },
+    });
     assert.equal(moved.routesChanged, true);
     assert.deepEqual(weights(view), [80, 20]);
     assert.equal(view.routeVersion, 5);
@@ -85,7 +90,10 @@ describe("route tables from the control plane", () => {
       outcome.rejected,
       "invalid route table for users: routes.rules[0].destinations: weights add up to 90; they must add up to 100; keeping the last good state",
     );
-    assert.deepEqual([outcome.endpointsChanged, outcome.policyChanged, outcome.routesChanged], [false, false, false]);
+    assert.deepEqual(
+      [outcome.endpointsChanged, outcome.policyChanged, outcome.routesChanged],
+      [false, false, false],
+    );
     assert.deepEqual(ports(view), [1, 2]);
     assert.deepEqual(weights(view), [90, 10]);
     assert.equal(view.version, 3);
@@ -114,11 +122,18 @@ describe("route tables from the control plane", () => {
         },
       },
     };
-    const reply = applyResponse(response, (s) => (s === "users" ? runtime : undefined), pino({ level: "silent" }));
+    const reply = applyResponse(
+      response,
+      (s) => (s === "users" ? runtime : undefined),
+      pino({ level: "silent" }),
+    );
     assert.equal(reply.nack, true);
     const nack = reply.messages[0]?.kind;
     assert.ok(nack?.$case === "nack");
-    assert.match(nack.nack.reason, /routes\.rules\[0\]\.destinations\[0\]\.subset: "v9" is not a subset of this table/);
+    assert.match(
+      nack.nack.reason,
+      /routes\.rules\[0\]\.destinations\[0\]\.subset: "v9" is not a subset of this table/,
+    );
     assert.deepEqual(ports(view), [1], "the delta's endpoint is not applied either");
     assert.deepEqual(weights(view), [90, 10]);
     assert.equal(view.version, 3);

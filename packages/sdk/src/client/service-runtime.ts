@@ -147,7 +147,14 @@ export class ServiceRuntime {
           "epoch change: now routing on re-registered endpoints only",
         );
       }
-      this.applied(outcome ?? { rejected: undefined, endpointsChanged: false, policyChanged: false, routesChanged: false });
+      this.applied(
+        outcome ?? {
+          rejected: undefined,
+          endpointsChanged: false,
+          policyChanged: false,
+          routesChanged: false,
+        },
+      );
     }, remaining + 1);
     this.holdTimer.unref();
   }
@@ -213,7 +220,12 @@ export class ServiceRuntime {
     trackPropagatedHeaders(this.propagated, propagated);
     this.propagated = propagated;
     this.router = table
-      ? new Router(this.service, table, (rule, label) => this.routes.forDestination(rule, label), this.deps.random)
+      ? new Router(
+          this.service,
+          table,
+          (rule, label) => this.routes.forDestination(rule, label),
+          this.deps.random,
+        )
       : undefined;
     const wanted = new Set<string>();
     for (const rule of table?.rules ?? []) {

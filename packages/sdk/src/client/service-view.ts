@@ -142,7 +142,10 @@ export class ServiceView {
     this.initialized = true;
     const endpoints = this.replaceTruth(next, s.emptiedByAdmin);
     const routesChanged = this.replaceRoutes(routes);
-    return { rejected: policy.rejected ?? endpoints.rejected, ...this.changes(endpoints, policy, routesChanged) };
+    return {
+      rejected: policy.rejected ?? endpoints.rejected,
+      ...this.changes(endpoints, policy, routesChanged),
+    };
   }
 
   /**
@@ -173,7 +176,10 @@ export class ServiceView {
     this.version = d.version;
     const endpoints = this.replaceTruth(next, removed > 0 && removed === removedByAdmin);
     const routesChanged = this.replaceRoutes(routes);
-    return { rejected: policy.rejected ?? endpoints.rejected, ...this.changes(endpoints, policy, routesChanged) };
+    return {
+      rejected: policy.rejected ?? endpoints.rejected,
+      ...this.changes(endpoints, policy, routesChanged),
+    };
   }
 
   /** Time left before the endpoints of the previous epoch are dropped; 0 when none are held. */

@@ -102,7 +102,15 @@ export function admitCall(runtime: ServiceRuntime, path: string, metadata: Metad
     if (!bucket.tryTake()) {
       const scope = policy.rateLimitScope === "*" ? "" : ` (${policy.rateLimitScope})`;
       const details = `switchboard: rate limit of ${policy.rateLimit.requestsPerSecond}/s for ${runtime.service}${scope} exceeded; retry in ${Math.ceil(bucket.retryAfterMs())} ms`;
-      return rejection(runtime, path, status.RESOURCE_EXHAUSTED, details, startMs, destination, "rate_limited");
+      return rejection(
+        runtime,
+        path,
+        status.RESOURCE_EXHAUSTED,
+        details,
+        startMs,
+        destination,
+        "rate_limited",
+      );
     }
   }
   let breaker: ReturnType<typeof runtime.traffic.breaker> | undefined;

@@ -1,6 +1,6 @@
 import { type ChannelOptions, connectivityState, experimental } from "@grpc/grpc-js";
 import type { ResolvedLoadBalancing } from "@switchboard/core";
-import { monotonicClock } from "@switchboard/core";
+import { inSubset, monotonicClock } from "@switchboard/core";
 import { EndpointLoad } from "../balancer/endpoint-load.js";
 import { createBalancer } from "../balancer/registry.js";
 import type { BalancerPicker } from "../balancer/types.js";
@@ -8,7 +8,6 @@ import { preferLocalZone } from "../balancer/zone.js";
 import type { MeshEndpoint } from "../client/endpoint.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
 import type { ConnectivityName } from "../client/traffic-state.js";
-import { inSubset } from "@switchboard/core";
 import type { Router } from "../route/router.js";
 import { MeshPicker, type PickEntry, type SubsetPick, type SubsetPickers } from "./picker.js";
 
@@ -298,7 +297,11 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
       this.peers.delete(peer);
     }
     for (const peer of peers) {
-      if (!this.peers.has(peer) && peer !== runtime) this.peers.set(peer, peer.onPicker(() => this.refresh()));
+      if (!this.peers.has(peer) && peer !== runtime)
+        this.peers.set(
+          peer,
+          peer.onPicker(() => this.refresh()),
+        );
     }
   }
 
@@ -348,7 +351,11 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
   }
 
   private fail(details: string): void {
-    this.publish(connectivityState.TRANSIENT_FAILURE, new experimental.UnavailablePicker({ details }), details);
+    this.publish(
+      connectivityState.TRANSIENT_FAILURE,
+      new experimental.UnavailablePicker({ details }),
+      details,
+    );
   }
 }
 

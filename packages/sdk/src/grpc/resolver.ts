@@ -123,15 +123,17 @@ class MeshResolver implements experimental.Resolver {
     const endpoints = runtime.view.endpoints.map((e) => ({ addresses: [{ host: e.host, port: e.port }] }));
     // Calls queued for this resolution are decided on the next tick of this context: outside
     // any served call, so none carries another call's propagated headers.
-    outsideServedCalls(() => this.listener(
-      experimental.statusOrFromValue(endpoints),
-      { [experimental.CHANNEL_ARGS_CONFIG_SELECTOR_KEY]: this.selector, [RUNTIME_ATTRIBUTE]: runtime },
-      experimental.statusOrFromValue({
-        loadBalancingConfig: [{ [MESH_LB_NAME]: { service: this.service } }],
-        methodConfig: [],
-      }),
-      "",
-    ));
+    outsideServedCalls(() =>
+      this.listener(
+        experimental.statusOrFromValue(endpoints),
+        { [experimental.CHANNEL_ARGS_CONFIG_SELECTOR_KEY]: this.selector, [RUNTIME_ATTRIBUTE]: runtime },
+        experimental.statusOrFromValue({
+          loadBalancingConfig: [{ [MESH_LB_NAME]: { service: this.service } }],
+          methodConfig: [],
+        }),
+        "",
+      ),
+    );
   }
 
   private fail(details: string): void {

@@ -6,7 +6,11 @@ import type { HeaderTest, ResolvedHeaderMatch } from "@switchboard/core";
  * call's (`carried`, the headers it will carry): absent (undefined), its only value, or its
  * values joined with "," when it was sent several times (the one case that builds a string).
  */
-export function headerValue(metadata: Metadata, carried: Metadata | undefined, name: string): string | undefined {
+export function headerValue(
+  metadata: Metadata,
+  carried: Metadata | undefined,
+  name: string,
+): string | undefined {
   let values = metadata.get(name);
   if (values.length === 0 && carried !== undefined) values = carried.get(name);
   if (values.length === 0) return undefined;
@@ -19,17 +23,17 @@ function text(v: string | Buffer | undefined): string {
 }
 
 function holds(test: HeaderTest, value: string | undefined): boolean {
+  if (test.kind === "present") return (value !== undefined) === test.present;
+  if (value === undefined) return false;
   switch (test.kind) {
-    case "present":
-      return (value !== undefined) === test.present;
     case "exact":
       return value === test.value;
     case "prefix":
-      return value !== undefined && value.startsWith(test.value);
+      return value.startsWith(test.value);
     case "suffix":
-      return value !== undefined && value.endsWith(test.value);
+      return value.endsWith(test.value);
     case "regex":
-      return value !== undefined && test.regex.test(value);
+      return test.regex.test(value);
   }
 }
 

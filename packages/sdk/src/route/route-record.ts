@@ -44,7 +44,12 @@ export class RouteRecord {
 
   snapshot(): RouteDestinationStats {
     const s = this.stats.snapshot();
-    return { calls: s.requests, errors: s.requests - s.successes, p50: s.latencyMs.p50, p99: s.latencyMs.p99 };
+    return {
+      calls: s.requests,
+      errors: s.requests - s.successes,
+      p50: s.latencyMs.p50,
+      p99: s.latencyMs.p99,
+    };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Metadata } from "@grpc/grpc-js";
 import type {
   MethodMatch,
   MethodPolicyView,
@@ -6,7 +7,6 @@ import type {
   ResolvedSubset,
 } from "@switchboard/core";
 import { STICKY_BUCKETS } from "@switchboard/core";
-import type { Metadata } from "@grpc/grpc-js";
 import { headerMatches, headerValue } from "./header-match.js";
 import type { RouteRecord } from "./route-record.js";
 import { bucketOf } from "./sticky-key.js";
@@ -59,7 +59,15 @@ function compileRule(
 ) {
   const ends = new Float64Array(r.destinations.length);
   const destinations: RouteDestination[] = [];
-  const rule: CompiledRule = { router, service, name: r.name, resolved: r, destinations, ends, policies: new WeakMap() };
+  const rule: CompiledRule = {
+    router,
+    service,
+    name: r.name,
+    resolved: r,
+    destinations,
+    ends,
+    policies: new WeakMap(),
+  };
   let end = 0;
   r.destinations.forEach((d, i) => {
     end += d.weight * (STICKY_BUCKETS / 100);

@@ -1,6 +1,6 @@
 import {
-  type Metadata,
   Server as GrpcServer,
+  type Metadata,
   type Server,
   type ServiceDefinition,
   type UntypedServiceImplementation,
@@ -216,7 +216,9 @@ function carryingHeaders(implementation: UntypedServiceImplementation): UntypedS
       continue;
     }
     const wrapped = function (this: unknown, call: { metadata: Metadata }, ...rest: unknown[]) {
-      return runServing(call.metadata, () => (handler as (...a: unknown[]) => unknown).call(this, call, ...rest));
+      return runServing(call.metadata, () =>
+        (handler as (...a: unknown[]) => unknown).call(this, call, ...rest),
+      );
     };
     out[name] = wrapped as unknown as UntypedServiceImplementation[string];
   }
