@@ -20,6 +20,8 @@ export type { MeshClientOptions } from "./client/options.js";
 export { resolveMeshClientOptions } from "./client/options.js";
 export type { EndpointStats, MeshStats, MethodStats, ServiceStats } from "./client/stats.js";
 export type { ConnectivityName } from "./client/traffic-state.js";
+export { withPropagatedHeaders } from "./route/propagation.js";
+export type { RouteDestinationStats } from "./route/route-record.js";
 export type { MeshServer, MeshServerAddress, MeshServerState } from "./server/mesh-server.js";
 export { createMeshServer } from "./server/mesh-server.js";
 export type { MeshServerOptions } from "./server/options.js";

@@ -30,4 +30,6 @@ export { CircuitBreaker, classifyOutcome, OutlierDetector } from "./breaker/inde
 export { SINGLE_RESPONSE_HEADER } from "./grpc/single-response.js";
 export { TokenBucket } from "./ratelimit/index.js";
 export { RetryBudget } from "./retry/index.js";
+export { createRouter } from "./route/create-router.js";
+export type { RouteDestination, Router } from "./route/router.js";
 export { CallStats, CallStatsTable, LatencyHistogram } from "./stats/index.js";

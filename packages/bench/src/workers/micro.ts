@@ -1,18 +1,22 @@
 /**
  * Micro-benchmarks of the SDK's per-call state machines, timed in a process of their own:
  * a pick for each balancer (10 endpoints), a breaker admission + outcome, a token-bucket take,
- * the retry budget, and the endpoint load bookkeeping of one call.
+ * the retry budget, the endpoint load bookkeeping of one call, and a routed pick (the route
+ * table's per-call decision, then the pick in the chosen subset's balancer).
  */
-
+import { Metadata } from "@grpc/grpc-js";
+import { validateRouteTable } from "@switchboard/core";
 import {
   type DeepPartial,
   LoadBalancing_Algorithm,
   Policy,
 } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { type LbAlgorithmName, type ResolvedPolicy, validatePolicy } from "@switchboard/sdk";
 import {
   CircuitBreaker,
   createBalancer,
+  createRouter,
   EndpointLoad,
   monotonicClock,
   type Pickable,
@@ -70,6 +74,68 @@ function pickOps(): Record<string, Op> {
   return ops;
 }
 
+const subset = (weight: number, name: string) => ({
+  weight,
+  target: { $case: "subset" as const, subset: name },
+});
+
+/**
+ * A pick through a route table, as the config selector and the picker make it: the decision
+ * (header match, split), then round robin in the chosen subset (5 of the 10 endpoints each).
+ * Compare with "pick: round_robin", the pick of a service without a table.
+ */
+function routeOps(): Record<string, Op> {
+  const checked = validateRouteTable(
+    RouteTable.fromPartial({
+      subsets: [
+        { name: "v1", selector: { version: "v1" } },
+        { name: "v2", selector: { version: "v2" } },
+      ],
+      rules: [
+        {
+          name: "canary",
+          match: {
+            method: "users.v1.Users",
+            headers: [{ name: "x-canary", kind: { $case: "exact", exact: "1" } }],
+          },
+          destinations: [subset(100, "v2")],
+        },
+        { name: "sticky", hashHeader: "x-user", destinations: [subset(90, "v1"), subset(10, "v2")] },
+      ],
+    }),
+  );
+  if (!checked.ok) throw new Error(`${checked.error.field}: ${checked.error.message}`);
+  const router = createRouter("users", checked.value);
+  const lb = resolved({}).loadBalancing;
+  const deps = { random: Math.random, clock: monotonicClock };
+  const all = endpoints();
+  const pickers = new Map([
+    ["v1", createBalancer(all.slice(0, 5), lb, deps)],
+    ["v2", createBalancer(all.slice(5), lb, deps)],
+  ]);
+  const whole = createBalancer(all, lb, deps);
+  const path = "/users.v1.Users/Get";
+  const canary = new Metadata();
+  canary.set("x-canary", "1");
+  const users = Array.from({ length: 256 }, (_, i) => {
+    const m = new Metadata();
+    m.set("x-user", `user-${i}`);
+    return m;
+  });
+  const none = new Metadata();
+  let i = 0;
+  const routedPick = (metadata: Metadata) => {
+    const d = router.decide(path, metadata);
+    const picker = d ? (pickers.get(d.label) ?? whole) : whole;
+    return picker.pick({})?.weight ?? 0;
+  };
+  return {
+    "routed pick: header rule -> subset": () => routedPick(canary),
+    "routed pick: sticky 90/10 split": () => routedPick(users[i++ & 255] as Metadata),
+    "routed pick: random 90/10 split": () => routedPick(none),
+  };
+}
+
 function stateOps(): Record<string, Op> {
   const policy = resolved({
     circuitBreaker: {},
@@ -119,7 +185,7 @@ function timeOp(op: Op, iterations: number): number {
 }
 
 export async function microRole(): Promise<Role> {
-  const ops = { ...pickOps(), ...stateOps() };
+  const ops = { ...pickOps(), ...routeOps(), ...stateOps() };
   return {
     info: { pid: process.pid, operations: Object.keys(ops) },
     commands: {

@@ -14,6 +14,8 @@ export type FeedKind =
   | "removed"
   | "policy_set"
   | "policy_deleted"
+  | "routes_set"
+  | "routes_deleted"
   | "nack";
 
 /** One line of the feed. `id` goes up by one per event (the SSE event id). */
@@ -64,6 +66,10 @@ export class ChangeNamer {
         return { kind: "policy_set", service, version };
       case "policy_deleted":
         return { kind: "policy_deleted", service, version };
+      case "routes_set":
+        return { kind: "routes_set", service, version };
+      case "routes_deleted":
+        return { kind: "routes_deleted", service, version };
     }
   }
 }

@@ -64,7 +64,8 @@ export function applyResponse(
       ? view.applySnapshot(kind.snapshot, response.epoch)
       : view.applyDelta(kind.delta);
   runtime.applied(outcome);
-  const changed = outcome.endpointsChanged || outcome.policyChanged || kind.$case === "snapshot";
+  const changed =
+    outcome.endpointsChanged || outcome.policyChanged || outcome.routesChanged || kind.$case === "snapshot";
   if (outcome.rejected) {
     logger.warn({ service, version: view.version, reason: outcome.rejected }, "update rejected (NACK)");
     return { service, messages: [nack(nonce, outcome.rejected)], nack: true, changed };

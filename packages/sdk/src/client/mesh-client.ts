@@ -1,3 +1,4 @@
+import { Channel } from "@grpc/grpc-js";
 import type { WatchResponse } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Logger } from "pino";
 import { registerWithGrpc } from "../grpc/register.js";
@@ -20,7 +21,7 @@ import {
   type ResolvedMeshClientOptions,
   resolveMeshClientOptions,
 } from "./options.js";
-import { ServiceRuntime } from "./service-runtime.js";
+import { type PeerLink, ServiceRuntime } from "./service-runtime.js";
 import { readSnapshotFile } from "./snapshot-file.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { type MeshStats, serviceStats } from "./stats.js";
@@ -186,9 +187,26 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       stats: this.stats_,
       localZone: o.zone,
       epochChangeHoldMs: o.epochChangeHoldMs,
+      openPeer: (peer) => this.openPeer(peer),
     });
     this.runtimes.set(service, runtime);
     return runtime;
+  }
+
+  /**
+   * A service a route table sends calls to: subscribed, with a channel of its own kept open so
+   * its balancer connects to its endpoints and publishes the picker routed calls use.
+   */
+  private openPeer(service: string): PeerLink {
+    const runtime = this.acquire(service);
+    const channel = new Channel(`mesh://${this.name}/${service}`, this.options.channelCredentials, {
+      // Routed calls go through the caller's channel, so this one never sees them: it must not
+      // go idle (grpc-js's longest idle timeout).
+      "grpc.client_idle_timeout_ms": 2 ** 31 - 1,
+    });
+    const wake = () => channel.getConnectivityState(true);
+    wake();
+    return { runtime, wake, close: () => channel.close() };
   }
 
   private knownVersions(): Record<string, number> {

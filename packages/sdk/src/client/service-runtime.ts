@@ -1,8 +1,12 @@
+import type { experimental } from "@grpc/grpc-js";
 import type { Clock, MethodPolicyView } from "@switchboard/core";
 import { policyForMethod } from "@switchboard/core";
 import type { Logger } from "pino";
 import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { ClientMetrics } from "../metrics/client-metrics.js";
+import { trackPropagatedHeaders } from "../route/propagation.js";
+import { RouteRecords } from "../route/route-record.js";
+import { Router } from "../route/router.js";
 import { CallStats } from "../stats/call-stats.js";
 import type { CallStatsTable } from "../stats/call-stats-table.js";
 import type { MeshEndpoint } from "./endpoint.js";
@@ -21,6 +25,19 @@ export interface RuntimeDeps {
   readonly localZone: string;
   /** How long endpoints of the previous epoch are kept after an epoch change, ms. */
   readonly epochChangeHoldMs?: number;
+  /**
+   * Opens a link to another mesh service a route sends calls to: its runtime, kept subscribed
+   * and connected while the link is open. Without it, such routes fail their calls.
+   */
+  readonly openPeer?: (service: string) => PeerLink;
+}
+
+/** Another service this one's routes send calls to. */
+export interface PeerLink {
+  readonly runtime: ServiceRuntime;
+  /** Asks the peer's channel to connect (again, after it went idle). */
+  wake(): void;
+  close(): void;
 }
 
 /** Per-call-path data, rebuilt when the policy changes. */
@@ -45,12 +62,22 @@ export class ServiceRuntime {
   private holdTimer: NodeJS.Timeout | undefined;
   private notifyScheduled = false;
   private failure: string | undefined;
+  /** The route table compiled for per-call decisions; undefined with none. */
+  router: Router | undefined;
+  /** Calls per route rule and destination. */
+  readonly routes: RouteRecords;
+  private propagated: readonly string[] = [];
+  private readonly peers = new Map<string, PeerLink>();
+  /** The picker a balancer of this service published last, with its owner. */
+  private published: { owner: object; picker: experimental.Picker } | undefined;
+  private readonly pickerListeners = new Set<() => void>();
 
   constructor(
     readonly service: string,
     readonly deps: RuntimeDeps,
   ) {
     this.view = new ServiceView(service, { clock: deps.clock, epochChangeHoldMs: deps.epochChangeHoldMs });
+    this.routes = new RouteRecords(service, deps.metrics);
     this.traffic = new TrafficState(service, deps.clock, deps.metrics, this.view.policy, (key, ejected) =>
       this.onEjectionChange(key, ejected),
     );
@@ -102,7 +129,8 @@ export class ServiceRuntime {
       }
     }
     if (outcome.endpointsChanged) this.indexEndpoints();
-    if (outcome.endpointsChanged || outcome.policyChanged) this.notify();
+    if (outcome.routesChanged) this.compileRoutes();
+    if (outcome.endpointsChanged || outcome.policyChanged || outcome.routesChanged) this.notify();
     this.scheduleHoldEnd();
   }
 
@@ -119,7 +147,14 @@ export class ServiceRuntime {
           "epoch change: now routing on re-registered endpoints only",
         );
       }
-      this.applied(outcome ?? { rejected: undefined, endpointsChanged: false, policyChanged: false });
+      this.applied(
+        outcome ?? {
+          rejected: undefined,
+          endpointsChanged: false,
+          policyChanged: false,
+          routesChanged: false,
+        },
+      );
     }, remaining + 1);
     this.holdTimer.unref();
   }
@@ -140,12 +175,71 @@ export class ServiceRuntime {
     return this.failure;
   }
 
+  /** The picker of another service a route sends calls to; undefined while it has none ready. */
+  peerPicker(service: string): experimental.Picker | undefined {
+    const peer = this.peers.get(service);
+    const picker = peer?.runtime.published?.picker;
+    if (peer && !picker) peer.wake();
+    return picker;
+  }
+
+  /** The services this one's routes send calls to, now. */
+  peerRuntimes(): ServiceRuntime[] {
+    return [...this.peers.values()].map((p) => p.runtime);
+  }
+
+  /** A balancer of this service has a picker ready; routes from other services may use it. */
+  publishPicker(owner: object, picker: experimental.Picker | undefined): void {
+    if (picker) this.published = { owner, picker };
+    else if (this.published?.owner === owner) this.published = undefined;
+    else return;
+    for (const listener of [...this.pickerListeners]) listener();
+  }
+
+  /** Hears when the published picker changes (balancers of services that route here). */
+  onPicker(listener: () => void): () => void {
+    this.pickerListeners.add(listener);
+    return () => this.pickerListeners.delete(listener);
+  }
+
   close(): void {
+    trackPropagatedHeaders(this.propagated, []);
+    this.propagated = [];
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     for (const timer of this.ejectionTimers.values()) clearTimeout(timer);
     this.ejectionTimers.clear();
     this.listeners.clear();
+  }
+
+  private compileRoutes(): void {
+    const table = this.view.routes;
+    const propagated = table?.propagateHeaders ?? [];
+    trackPropagatedHeaders(this.propagated, propagated);
+    this.propagated = propagated;
+    this.router = table
+      ? new Router(
+          this.service,
+          table,
+          (rule, label) => this.routes.forDestination(rule, label),
+          this.deps.random,
+        )
+      : undefined;
+    const wanted = new Set<string>();
+    for (const rule of table?.rules ?? []) {
+      for (const d of rule.destinations) if (d.target.kind === "service") wanted.add(d.target.service);
+    }
+    for (const [service, peer] of this.peers) {
+      if (wanted.has(service)) continue;
+      peer.close();
+      this.peers.delete(service);
+    }
+    for (const service of wanted) {
+      const peer = this.peers.has(service) ? undefined : this.deps.openPeer?.(service);
+      if (peer) this.peers.set(service, peer);
+    }
   }
 
   private indexEndpoints(): void {

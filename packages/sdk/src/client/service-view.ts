@@ -1,7 +1,14 @@
-import type { Clock, ResolvedPolicy } from "@switchboard/core";
-import { DEFAULT_POLICY, endpointToProto, monotonicClock, validatePolicy } from "@switchboard/core";
+import type { Clock, ResolvedPolicy, ResolvedRouteTable } from "@switchboard/core";
+import {
+  DEFAULT_POLICY,
+  endpointToProto,
+  monotonicClock,
+  validatePolicy,
+  validateRouteTable,
+} from "@switchboard/core";
 import type { ServiceDelta, ServiceSnapshot } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { RemovalReason } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { endpointFromProto, type MeshEndpoint, sameEndpoint } from "./endpoint.js";
 
@@ -10,7 +17,24 @@ export interface ApplyOutcome {
   readonly rejected: string | undefined;
   readonly endpointsChanged: boolean;
   readonly policyChanged: boolean;
+  readonly routesChanged: boolean;
 }
+
+/** A route table as sent (for the snapshot file and comparisons) and as checked (to route by). */
+interface Routes {
+  readonly raw: RouteTable;
+  readonly resolved: ResolvedRouteTable;
+  /** The wire form, to tell a resent table from a changed one. */
+  readonly json: string;
+}
+
+/** What to do with a response's routes: keep them (absent from a delta), replace them, or reject it all. */
+type RoutesStep =
+  | { readonly kind: "keep" }
+  | { readonly kind: "set"; readonly routes: Routes | undefined }
+  | { readonly kind: "reject"; readonly reason: string };
+
+const NOTHING_CHANGED = { endpointsChanged: false, policyChanged: false, routesChanged: false } as const;
 
 /**
  * How long a client keeps routing to the endpoints it knew when the control plane's epoch
@@ -44,6 +68,7 @@ export class ServiceView {
   private effective: readonly MeshEndpoint[] = [];
   private resolved: ResolvedPolicy = DEFAULT_POLICY;
   private raw: Policy | undefined;
+  private routeTable: Routes | undefined;
   private holdingStale = false;
   /** Endpoints of the previous epoch kept until `heldUntil` (clock ms). */
   private held: Map<string, MeshEndpoint> | undefined;
@@ -71,6 +96,16 @@ export class ServiceView {
     return this.raw;
   }
 
+  /** The route table routed by; undefined when the service has none (every call to the whole service). */
+  get routes(): ResolvedRouteTable | undefined {
+    return this.routeTable?.resolved;
+  }
+
+  /** The version of the route table routed by (0 with none). */
+  get routeVersion(): number {
+    return this.routeTable?.resolved.routeVersion ?? 0;
+  }
+
   /** True while the client keeps endpoints the control plane no longer lists. */
   get stale(): boolean {
     return this.holdingStale;
@@ -84,10 +119,17 @@ export class ServiceView {
       endpoints: this.effective.map((e) => endpointToProto({ ...e, adminDrained: false })),
       policy: this.raw,
       emptiedByAdmin: false,
+      routes: this.routeTable?.raw,
     };
   }
 
+  /**
+   * Applies a snapshot. One whose route table is invalid is rejected whole (endpoints, policy and
+   * routes stay as they were) with the table's first bad field as the reason.
+   */
   applySnapshot(s: ServiceSnapshot, epoch: string): ApplyOutcome {
+    const routes = this.checkRoutes(s.routes);
+    if (routes.kind === "reject") return { rejected: routes.reason, ...NOTHING_CHANGED };
     const next = new Map<string, MeshEndpoint>();
     for (const wire of s.endpoints) {
       const e = endpointFromProto(wire);
@@ -99,11 +141,20 @@ export class ServiceView {
     this.version = s.version;
     this.initialized = true;
     const endpoints = this.replaceTruth(next, s.emptiedByAdmin);
-    return { rejected: policy.rejected ?? endpoints.rejected, ...this.changes(endpoints, policy) };
+    const routesChanged = this.replaceRoutes(routes);
+    return {
+      rejected: policy.rejected ?? endpoints.rejected,
+      ...this.changes(endpoints, policy, routesChanged),
+    };
   }
 
-  /** Applies a delta; the caller checked `from_version` against `version`. */
+  /**
+   * Applies a delta; the caller checked `from_version` against `version`. One whose route table
+   * is invalid is rejected whole, as for a snapshot.
+   */
   applyDelta(d: ServiceDelta): ApplyOutcome {
+    const routes: RoutesStep = d.routeUpdate ? this.checkRoutes(d.routeUpdate.routes) : { kind: "keep" };
+    if (routes.kind === "reject") return { rejected: routes.reason, ...NOTHING_CHANGED };
     const next = new Map(this.truth);
     // "Emptied by an operator" only when every endpoint this delta removed was removed by one.
     let removed = 0;
@@ -124,7 +175,11 @@ export class ServiceView {
       : { rejected: undefined, changed: false };
     this.version = d.version;
     const endpoints = this.replaceTruth(next, removed > 0 && removed === removedByAdmin);
-    return { rejected: policy.rejected ?? endpoints.rejected, ...this.changes(endpoints, policy) };
+    const routesChanged = this.replaceRoutes(routes);
+    return {
+      rejected: policy.rejected ?? endpoints.rejected,
+      ...this.changes(endpoints, policy, routesChanged),
+    };
   }
 
   /** Time left before the endpoints of the previous epoch are dropped; 0 when none are held. */
@@ -140,7 +195,7 @@ export class ServiceView {
     if (!this.held || this.holdRemainingMs() > 0) return undefined;
     this.held = undefined;
     const endpoints = this.replaceTruth(this.truth, false);
-    return { rejected: endpoints.rejected, ...this.changes(endpoints, { changed: false }) };
+    return { rejected: endpoints.rejected, ...this.changes(endpoints, { changed: false }, false) };
   }
 
   /** What to route on: the listed endpoints, plus those held since an epoch change while held. */
@@ -161,8 +216,31 @@ export class ServiceView {
     this.heldUntil = this.clock.now() + this.holdMs;
   }
 
-  private changes(e: { changed: boolean }, p: { changed: boolean }) {
-    return { endpointsChanged: e.changed, policyChanged: p.changed };
+  private changes(e: { changed: boolean }, p: { changed: boolean }, routesChanged: boolean) {
+    return { endpointsChanged: e.changed, policyChanged: p.changed, routesChanged };
+  }
+
+  /** Checks a response's route table (absent: the service has none). */
+  private checkRoutes(table: RouteTable | undefined): RoutesStep {
+    if (table === undefined) return { kind: "set", routes: undefined };
+    const result = validateRouteTable(table);
+    if (!result.ok) {
+      const { field, message } = result.error;
+      return {
+        kind: "reject",
+        reason: `invalid route table for ${this.service}: ${field}: ${message}; keeping the last good state`,
+      };
+    }
+    const json = JSON.stringify(RouteTable.toJSON(table));
+    return { kind: "set", routes: { raw: table, resolved: result.value, json } };
+  }
+
+  /** Routes by a checked table; true when it differs from the one held. */
+  private replaceRoutes(step: RoutesStep): boolean {
+    if (step.kind !== "set") return false;
+    const before = this.routeTable;
+    this.routeTable = step.routes;
+    return before?.json !== step.routes?.json;
   }
 
   private applyPolicy(

@@ -1,4 +1,5 @@
 import type { BreakerState } from "../breaker/circuit-breaker.js";
+import type { RouteDestinationStats } from "../route/route-record.js";
 import type { CallStatsSnapshot } from "../stats/call-stats.js";
 import type { EndpointHealth } from "./endpoint.js";
 import type { ServiceRuntime } from "./service-runtime.js";
@@ -42,6 +43,10 @@ export interface ServiceStats {
   readonly endpoints: readonly EndpointStats[];
   /** By "package.Service/Method". */
   readonly methods: Readonly<Record<string, MethodStats>>;
+  /** Version of the route table routed by (0: none). */
+  readonly routeVersion: number;
+  /** Calls route rules matched, by rule name, then destination (subset name or "service:<name>"). */
+  readonly routes: Readonly<Record<string, Readonly<Record<string, RouteDestinationStats>>>>;
 }
 
 export interface MeshStats {
@@ -96,5 +101,7 @@ export function serviceStats(
       };
     }),
     methods,
+    routeVersion: runtime.view.routeVersion,
+    routes: runtime.routes.snapshot(),
   };
 }

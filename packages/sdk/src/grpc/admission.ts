@@ -1,7 +1,11 @@
 import { type experimental, Metadata, status } from "@grpc/grpc-js";
 import type { MethodPolicyView } from "@switchboard/core";
+import { STICKY_BUCKETS } from "@switchboard/core";
 import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
+import { DelayFilterFactory } from "../route/fault-delay.js";
+import { CarryFilterFactory, carriedMetadata, hasHeadersToCarry } from "../route/propagation.js";
+import { type RouteDestination, routedPolicy } from "../route/router.js";
 import { CALL_CONTEXT, type CallContext } from "./call-context.js";
 import { localStatus, OutcomeFilterFactory, RejectFilterFactory } from "./outcome-filter.js";
 
@@ -47,14 +51,17 @@ function rejection(
   code: status,
   details: string,
   startMs: number,
+  destination: RouteDestination | undefined,
+  reason: "rate_limited" | "circuit_open" | undefined,
 ): CallConfig {
   const entry = runtime.method(path);
-  entry.record.rejected(code === status.RESOURCE_EXHAUSTED ? "rate_limited" : "circuit_open");
+  if (reason) entry.record.rejected(reason);
   const factory = new RejectFilterFactory(
     localStatus(code, details, new Metadata()),
     entry.record,
     runtime.deps.clock,
     startMs,
+    destination?.record,
   );
   return {
     methodConfig: { name: [] },
@@ -64,23 +71,46 @@ function rejection(
   };
 }
 
+/** True for the share `perMillion` of draws. */
+function drawn(random: () => number, perMillion: number): boolean {
+  return random() * STICKY_BUCKETS < perMillion;
+}
+
 /**
- * Decides, once per call, before anything is sent: the rate limit (RESOURCE_EXHAUSTED at once
+ * Decides, once per call, before anything is sent: the route (the destination the picker then
+ * picks in, the rule's timeout and retry, its faults: an abort fails the call at once, a delay
+ * holds it back), the rate limit (RESOURCE_EXHAUSTED at once
  * when the bucket is empty), the service/method breaker (UNAVAILABLE at once while open), then
  * the call's deadline and retry policy, and the per-call context the picker shares across
  * attempts.
  */
-export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
-  const clock = runtime.deps.clock;
+export function admitCall(runtime: ServiceRuntime, path: string, metadata: Metadata): CallConfig {
+  const { clock, random } = runtime.deps;
   const startMs = clock.now();
   const entry = runtime.method(path);
-  const policy = entry.policy;
+  const carried = carriedMetadata();
+  const destination = runtime.router?.decide(path, metadata, carried);
+  const rule = destination?.rule;
+  const policy = rule === undefined ? entry.policy : routedPolicy(rule, entry.policy);
+  const fault = rule?.resolved.fault;
+  if (fault?.abort && drawn(random, fault.abort.perMillion)) {
+    const details = `fault injected by route "${rule?.name}"`;
+    return rejection(runtime, path, fault.abort.code, details, startMs, destination, undefined);
+  }
   if (policy.rateLimit) {
     const bucket = runtime.traffic.bucket(policy.rateLimitScope, policy.rateLimit);
     if (!bucket.tryTake()) {
       const scope = policy.rateLimitScope === "*" ? "" : ` (${policy.rateLimitScope})`;
       const details = `switchboard: rate limit of ${policy.rateLimit.requestsPerSecond}/s for ${runtime.service}${scope} exceeded; retry in ${Math.ceil(bucket.retryAfterMs())} ms`;
-      return rejection(runtime, path, status.RESOURCE_EXHAUSTED, details, startMs);
+      return rejection(
+        runtime,
+        path,
+        status.RESOURCE_EXHAUSTED,
+        details,
+        startMs,
+        destination,
+        "rate_limited",
+      );
     }
   }
   let breaker: ReturnType<typeof runtime.traffic.breaker> | undefined;
@@ -91,13 +121,14 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     if (!permit) {
       const scope = policy.breakerScope === "*" ? "" : ` (${policy.breakerScope})`;
       const details = `switchboard: circuit breaker open for ${runtime.service}${scope}; failing fast, next probe in ${Math.ceil(breaker.retryAfterMs())} ms`;
-      return rejection(runtime, path, status.UNAVAILABLE, details, startMs);
+      return rejection(runtime, path, status.UNAVAILABLE, details, startMs, destination, "circuit_open");
     }
   }
   runtime.traffic.budget.recordRequest();
   const ctx: CallContext = {
     path,
     method: policy,
+    destination,
     startMs,
     attemptsStarted: 0,
     attemptsEnded: 0,
@@ -108,18 +139,25 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     retries: 0,
   };
   const pickInformation = { [CALL_CONTEXT]: ctx } as unknown as { [key: string]: string };
+  const filters: experimental.FilterFactory<experimental.Filter>[] = [
+    new OutcomeFilterFactory(
+      ctx,
+      entry.record,
+      breaker && permit ? { breaker, permit } : undefined,
+      runtime.traffic.failureSources,
+      clock,
+    ),
+  ];
+  if (fault?.delay && drawn(random, fault.delay.perMillion)) {
+    filters.push(new DelayFilterFactory(fault.delay.delayMs));
+  }
+  if (carried !== undefined && hasHeadersToCarry(carried, metadata)) {
+    filters.push(new CarryFilterFactory(carried));
+  }
   return {
     methodConfig: methodConfigFor(policy),
     pickInformation,
     status: status.OK,
-    dynamicFilterFactories: [
-      new OutcomeFilterFactory(
-        ctx,
-        entry.record,
-        breaker && permit ? { breaker, permit } : undefined,
-        runtime.traffic.failureSources,
-        clock,
-      ),
-    ],
+    dynamicFilterFactories: filters,
   };
 }

@@ -1,5 +1,6 @@
 import type { Metadata, StatusObject } from "@grpc/grpc-js";
 import type { MethodPolicyView } from "@switchboard/core";
+import type { RouteDestination } from "../route/router.js";
 
 /**
  * Per-call state shared by every attempt of one call. The config selector creates it and hands
@@ -9,7 +10,10 @@ import type { MethodPolicyView } from "@switchboard/core";
  */
 export interface CallContext {
   readonly path: string;
+  /** The method's policy, with the matched route rule's timeout and retry in place. */
   readonly method: MethodPolicyView;
+  /** Where the route table sends the call; undefined: the whole service (no table, or no rule matched). */
+  readonly destination: RouteDestination | undefined;
   readonly startMs: number;
   attemptsStarted: number;
   attemptsEnded: number;

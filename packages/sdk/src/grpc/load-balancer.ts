@@ -1,6 +1,6 @@
 import { type ChannelOptions, connectivityState, experimental } from "@grpc/grpc-js";
 import type { ResolvedLoadBalancing } from "@switchboard/core";
-import { monotonicClock } from "@switchboard/core";
+import { inSubset, monotonicClock } from "@switchboard/core";
 import { EndpointLoad } from "../balancer/endpoint-load.js";
 import { createBalancer } from "../balancer/registry.js";
 import type { BalancerPicker } from "../balancer/types.js";
@@ -8,7 +8,8 @@ import { preferLocalZone } from "../balancer/zone.js";
 import type { MeshEndpoint } from "../client/endpoint.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
 import type { ConnectivityName } from "../client/traffic-state.js";
-import { MeshPicker, type PickEntry } from "./picker.js";
+import type { Router } from "../route/router.js";
+import { MeshPicker, type PickEntry, type SubsetPick, type SubsetPickers } from "./picker.js";
 
 export const MESH_LB_NAME = "switchboard_mesh";
 /** Resolver attribute carrying the ServiceRuntime to the balancer (attributes reach it as channel options). */
@@ -97,9 +98,13 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
   private unsubscribe: (() => void) | undefined;
   private paused = false;
   private lastError = "";
-  private cached:
-    | { signature: string; lb: ResolvedLoadBalancing; picker: BalancerPicker<PickEntry> }
-    | undefined;
+  /** Balancers by scope ("" for the whole service, else a subset name), kept while their endpoints stay. */
+  private readonly cached = new Map<
+    string,
+    { signature: string; lb: ResolvedLoadBalancing; picker: BalancerPicker<PickEntry> }
+  >();
+  /** Services this one's routes send calls to: their new pickers wake calls waiting for them. */
+  private readonly peers = new Map<ServiceRuntime, () => void>();
 
   constructor(private readonly helper: experimental.ChannelControlHelper) {
     this.childHelper = experimental.createChildChannelControlHelper(helper, {
@@ -122,6 +127,7 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
     const runtime = (options as Record<string, unknown>)[RUNTIME_ATTRIBUTE] as ServiceRuntime | undefined;
     if (runtime && runtime !== this.runtime) {
       this.unsubscribe?.();
+      this.runtime?.publishPicker(this, undefined);
       this.runtime = runtime;
       this.unsubscribe = runtime.onChange(() => this.refresh());
     }
@@ -141,8 +147,11 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
   resetBackoff(): void {}
 
   destroy(): void {
+    this.runtime?.publishPicker(this, undefined);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    for (const off of this.peers.values()) off();
+    this.peers.clear();
     for (const child of this.children.values()) child.leaf.destroy();
     this.children.clear();
   }
@@ -222,27 +231,92 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
       new Map(census.candidates.map((c) => [c.child.key, connectivityState[c.state] as ConnectivityName])),
     );
     const lb = runtime.view.policy.loadBalancing;
-    // ring_hash keeps endpoints that are still connecting on the ring (a call to one waits for
-    // its connection), so a key's endpoint does not move while connections come up.
-    const usable = lb.algorithm === "ring_hash" ? (c: Candidate) => c.reachable : (c: Candidate) => c.healthy;
-    const zone = preferLocalZone(
-      census.candidates,
-      { zoneOf: (c) => c.endpoint.zone, isHealthy: usable },
-      runtime.deps.localZone,
-      lb.zonePreference?.minHealthyPercent ?? 0,
-    );
-    const chosen = lb.zonePreference ? zone.endpoints : census.candidates.filter(usable);
+    const chosen = this.usable(runtime, census.candidates, lb);
+    this.followPeers(runtime);
     if (chosen.length > 0) {
-      const picker = new MeshPicker(runtime, this.balancer(runtime, chosen, lb), lb.hashHeader);
-      this.helper.updateState(connectivityState.READY, picker, null);
+      const routes = runtime.router ? this.subsetPickers(runtime, runtime.router, census, lb) : undefined;
+      const picker = new MeshPicker(runtime, this.balancer(runtime, chosen, lb, ""), lb.hashHeader, routes);
+      this.publish(connectivityState.READY, picker, null);
     } else if (census.connecting > 0) {
-      this.helper.updateState(connectivityState.CONNECTING, new experimental.QueuePicker(this), null);
+      this.publish(connectivityState.CONNECTING, new experimental.QueuePicker(this), null);
     } else {
       this.fail(this.explain(runtime, census));
     }
   }
 
-  private balancer(runtime: ServiceRuntime, chosen: readonly Candidate[], lb: ResolvedLoadBalancing) {
+  /** The endpoints of a list that may take calls, in the preferred zone when the policy has one. */
+  private usable(runtime: ServiceRuntime, candidates: readonly Candidate[], lb: ResolvedLoadBalancing) {
+    // ring_hash keeps endpoints that are still connecting on the ring (a call to one waits for
+    // its connection), so a key's endpoint does not move while connections come up.
+    const usable = lb.algorithm === "ring_hash" ? (c: Candidate) => c.reachable : (c: Candidate) => c.healthy;
+    if (!lb.zonePreference) return candidates.filter(usable);
+    const zone = preferLocalZone(
+      candidates,
+      { zoneOf: (c) => c.endpoint.zone, isHealthy: usable },
+      runtime.deps.localZone,
+      lb.zonePreference.minHealthyPercent,
+    );
+    return zone.endpoints;
+  }
+
+  /**
+   * A balancer per subset of the route table, over the subset's endpoints that may take calls,
+   * with the policy's algorithm: balancing and ejection work within the subset the route chose.
+   */
+  private subsetPickers(
+    runtime: ServiceRuntime,
+    router: Router,
+    census: Census,
+    lb: ResolvedLoadBalancing,
+  ): SubsetPickers {
+    const subsets = new Map<string, SubsetPick>();
+    for (const subset of router.table.subsets.values()) {
+      const members = census.candidates.filter((c) => inSubset(subset, c.endpoint.metadata));
+      const chosen = this.usable(runtime, members, lb);
+      const scope = `subset:${subset.name}`;
+      if (chosen.length > 0) {
+        subsets.set(subset.name, { balancer: this.balancer(runtime, chosen, lb, scope), waiting: false });
+      } else {
+        this.cached.delete(scope);
+        subsets.set(subset.name, { balancer: undefined, waiting: members.some((c) => c.reachable) });
+      }
+    }
+    for (const scope of this.cached.keys()) {
+      const name = scope.slice("subset:".length);
+      if (scope !== "" && !router.table.subsets.has(name)) this.cached.delete(scope);
+    }
+    return { router, subsets };
+  }
+
+  /** Listens to the services the routes send calls to, and only those. */
+  private followPeers(runtime: ServiceRuntime): void {
+    const peers = runtime.peerRuntimes();
+    for (const [peer, off] of this.peers) {
+      if (peers.includes(peer)) continue;
+      off();
+      this.peers.delete(peer);
+    }
+    for (const peer of peers) {
+      if (!this.peers.has(peer) && peer !== runtime)
+        this.peers.set(
+          peer,
+          peer.onPicker(() => this.refresh()),
+        );
+    }
+  }
+
+  /** Hands grpc-js the new state and picker, and lets routes of other services use the picker. */
+  private publish(state: connectivityState, picker: experimental.Picker, error: string | null): void {
+    this.helper.updateState(state, picker, error);
+    this.runtime?.publishPicker(this, picker);
+  }
+
+  private balancer(
+    runtime: ServiceRuntime,
+    chosen: readonly Candidate[],
+    lb: ResolvedLoadBalancing,
+    scope: string,
+  ) {
     const signature = chosen.map((c) => `${c.child.key}/${c.endpoint.weight}/${c.probing ? 1 : 0}`).join(",");
     for (const c of chosen) {
       // Entries are kept per child and updated in place, so a cached balancer (its rotation,
@@ -252,11 +326,11 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
       c.child.entry.probing = c.probing;
       c.child.entry.load = runtime.traffic.load(c.child.key);
     }
-    const cached = this.cached;
+    const cached = this.cached.get(scope);
     if (cached && cached.lb === lb && cached.signature === signature) return cached.picker;
     const entries = chosen.map((c) => c.child.entry);
     const picker = createBalancer(entries, lb, { random: runtime.deps.random, clock: runtime.deps.clock });
-    this.cached = { signature, lb, picker };
+    this.cached.set(scope, { signature, lb, picker });
     return picker;
   }
 
@@ -277,7 +351,7 @@ class MeshLoadBalancer implements experimental.LoadBalancer {
   }
 
   private fail(details: string): void {
-    this.helper.updateState(
+    this.publish(
       connectivityState.TRANSIENT_FAILURE,
       new experimental.UnavailablePicker({ details }),
       details,

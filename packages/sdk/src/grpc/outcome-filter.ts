@@ -3,6 +3,7 @@ import type { Clock } from "@switchboard/core";
 import type { BreakerPermit, CircuitBreaker } from "../breaker/circuit-breaker.js";
 import type { FailureSources } from "../breaker/failure-sources.js";
 import type { MethodRecord } from "../client/method-record.js";
+import type { RouteRecord } from "../route/route-record.js";
 import type { CallContext } from "./call-context.js";
 import { SINGLE_RESPONSE_HEADER } from "./single-response.js";
 
@@ -59,6 +60,7 @@ class OutcomeFilter extends experimental.BaseFilter {
     const ctx = this.ctx;
     const latencyMs = this.clock.now() - ctx.startMs;
     this.record.record(s.code, latencyMs, ctx.retries);
+    ctx.destination?.record.record(s.code, latencyMs);
     const admitted = this.admitted;
     if (admitted) {
       const { breaker, permit } = admitted;
@@ -123,15 +125,17 @@ export class RejectFilterFactory implements experimental.FilterFactory<experimen
     private readonly record: MethodRecord,
     private readonly clock: Clock,
     private readonly startMs: number,
+    /** The route rule's destination, when a route matched the call. */
+    private readonly route?: RouteRecord,
   ) {}
 
   createFilter(): experimental.Filter {
     const filter = new RejectFilter(this.rejection);
-    const record = this.record;
-    const clock = this.clock;
-    const startMs = this.startMs;
+    const { record, clock, startMs, route } = this;
     filter.receiveTrailers = (s: StatusObject) => {
-      record.record(s.code, clock.now() - startMs, 0);
+      const latencyMs = clock.now() - startMs;
+      record.record(s.code, latencyMs, 0);
+      route?.record(s.code, latencyMs);
       return s;
     };
     return filter;

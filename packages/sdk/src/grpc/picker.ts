@@ -2,6 +2,7 @@ import { experimental, Metadata, type StatusObject, status } from "@grpc/grpc-js
 import type { BalancerPicker, Pickable } from "../balancer/types.js";
 import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
+import type { RouteDestination, Router } from "../route/router.js";
 import { type CallContext, callContextOf, deadlineFromMetadata } from "./call-context.js";
 import { PerTryTimeoutSubchannel } from "./per-try-timeout.js";
 
@@ -16,6 +17,38 @@ export interface PickEntry extends Pickable {
   readonly picker: Picker;
   /** Half-open under outlier detection: only while it has a free probe slot. */
   readonly probing: boolean;
+}
+
+/** The pickers of a route table's subsets, built with the service's picker. */
+export interface SubsetPickers {
+  /** The table they were built for. */
+  readonly router: Router;
+  /** By subset name: a picker over its endpoints that can take calls, or none. */
+  readonly subsets: ReadonlyMap<string, SubsetPick>;
+}
+
+export interface SubsetPick {
+  readonly balancer: BalancerPicker<PickEntry> | undefined;
+  /** No endpoint can take calls yet, but some are connecting: calls wait for them. */
+  readonly waiting: boolean;
+}
+
+const QUEUE: PickResult = {
+  pickResultType: PickResultType.QUEUE,
+  subchannel: null,
+  status: null,
+  onCallStarted: null,
+  onCallEnded: null,
+};
+
+function drop(code: status, details: string): PickResult {
+  return {
+    pickResultType: PickResultType.DROP,
+    subchannel: null,
+    status: { code, details, metadata: new Metadata() },
+    onCallStarted: null,
+    onCallEnded: null,
+  };
 }
 
 function dropWith(s: StatusObject, why: string): PickResult {
@@ -56,6 +89,7 @@ export class MeshPicker implements Picker {
     private readonly runtime: ServiceRuntime,
     private readonly balancer: BalancerPicker<PickEntry>,
     private readonly hashHeader: string,
+    private readonly routes?: SubsetPickers,
   ) {}
 
   pick(args: PickArgs): PickResult {
@@ -64,18 +98,58 @@ export class MeshPicker implements Picker {
       const denied = this.admitRetry(ctx);
       if (denied) return denied;
     }
+    const destination = ctx?.destination;
+    let balancer = this.balancer;
+    // A destination of this service's own table (a peer's picker handed a routed call sees
+    // the caller's destination, which is not its own).
+    if (destination !== undefined && destination.rule.service === this.runtime.service) {
+      if (destination.service !== undefined) return this.pickInPeer(destination.service, args);
+      const chosen = this.subsetBalancer(destination);
+      if (chosen === "wait") return QUEUE;
+      if (chosen === "fail") return this.noEndpointInSubset(destination);
+      if (chosen !== "whole") balancer = chosen;
+    }
     const hashKey = this.hashHeader ? firstValue(args.metadata, this.hashHeader) : undefined;
-    let entry = this.balancer.pick({ hashKey, avoid: ctx?.tried });
+    let entry = balancer.pick({ hashKey, avoid: ctx?.tried });
     if (entry?.probing && !this.runtime.traffic.outlier?.canPick(entry.key)) {
       const avoid = new Set(ctx?.tried ?? []);
       avoid.add(entry.key);
-      const other = this.balancer.pick({ hashKey, avoid });
+      const other = balancer.pick({ hashKey, avoid });
       if (other && other.key !== entry.key) entry = other;
     }
     if (!entry) return unavailable(`switchboard: no endpoint for ${this.runtime.service}`);
     const result = entry.picker.pick(args);
     if (result.pickResultType !== PickResultType.COMPLETE) return result;
     return this.track(result, entry, ctx, args.metadata);
+  }
+
+  /**
+   * The balancer of the destination's subset, or: "whole" (the service's: the rule falls back to
+   * it), "fail" (the rule fails the call), "wait" (its endpoints are connecting, or this picker
+   * predates the route table the call was routed by).
+   */
+  private subsetBalancer(d: RouteDestination): BalancerPicker<PickEntry> | "whole" | "fail" | "wait" {
+    const subset = d.subset;
+    if (subset === undefined) return "whole";
+    const routes = this.routes;
+    const pick = routes?.router === d.rule.router ? routes.subsets.get(subset.name) : undefined;
+    if (pick === undefined) return this.runtime.router === routes?.router ? "whole" : "wait";
+    if (pick.balancer !== undefined) return pick.balancer;
+    if (pick.waiting) return "wait";
+    return d.rule.resolved.fallback === "default_route" ? "whole" : "fail";
+  }
+
+  private noEndpointInSubset(d: RouteDestination): PickResult {
+    return drop(
+      status.UNAVAILABLE,
+      `switchboard: route "${d.rule.name}": subset "${d.label}" of ${this.runtime.service} has no endpoint that can take calls`,
+    );
+  }
+
+  /** A rule sends the call to another service: its balancer picks (its endpoints, its policy's algorithm). */
+  private pickInPeer(service: string, args: PickArgs): PickResult {
+    const picker = this.runtime.peerPicker(service);
+    return picker ? picker.pick(args) : QUEUE;
   }
 
   private admitRetry(ctx: CallContext): PickResult | undefined {

@@ -1,6 +1,7 @@
 import { type ChannelOptions, experimental, Metadata, status } from "@grpc/grpc-js";
 import { lookupMesh, onMeshRegistered } from "../client/mesh-registry.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
+import { outsideServedCalls } from "../route/propagation.js";
 import { admitCall } from "./admission.js";
 import { MESH_LB_NAME, RUNTIME_ATTRIBUTE } from "./load-balancer.js";
 
@@ -46,9 +47,9 @@ class MeshResolver implements experimental.Resolver {
     this.service = serviceOf(target);
     this.meshName = target.authority || undefined;
     this.selector = {
-      invoke: (path: string) => {
+      invoke: (path: string, metadata: Metadata) => {
         if (!this.runtime) throw new Error("switchboard: config selector used before resolution");
-        return admitCall(this.runtime, path);
+        return admitCall(this.runtime, path, metadata);
       },
       unref: () => {},
     };
@@ -120,14 +121,18 @@ class MeshResolver implements experimental.Resolver {
     const runtime = this.runtime;
     if (this.destroyed || !runtime || !runtime.view.initialized) return;
     const endpoints = runtime.view.endpoints.map((e) => ({ addresses: [{ host: e.host, port: e.port }] }));
-    this.listener(
-      experimental.statusOrFromValue(endpoints),
-      { [experimental.CHANNEL_ARGS_CONFIG_SELECTOR_KEY]: this.selector, [RUNTIME_ATTRIBUTE]: runtime },
-      experimental.statusOrFromValue({
-        loadBalancingConfig: [{ [MESH_LB_NAME]: { service: this.service } }],
-        methodConfig: [],
-      }),
-      "",
+    // Calls queued for this resolution are decided on the next tick of this context: outside
+    // any served call, so none carries another call's propagated headers.
+    outsideServedCalls(() =>
+      this.listener(
+        experimental.statusOrFromValue(endpoints),
+        { [experimental.CHANNEL_ARGS_CONFIG_SELECTOR_KEY]: this.selector, [RUNTIME_ATTRIBUTE]: runtime },
+        experimental.statusOrFromValue({
+          loadBalancingConfig: [{ [MESH_LB_NAME]: { service: this.service } }],
+          methodConfig: [],
+        }),
+        "",
+      ),
     );
   }
 

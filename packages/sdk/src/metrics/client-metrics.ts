@@ -36,6 +36,8 @@ export class ClientMetrics {
   readonly ejected: Gauge<"service">;
   readonly endpoints: Gauge<"service" | "health">;
   readonly nacks: Counter<"service">;
+  readonly routeCalls: Counter<"service" | "route" | "destination" | "code">;
+  readonly routeLatency: Histogram<"service" | "route" | "destination">;
   readonly connected: Gauge;
   readonly updateAge: Gauge;
 
@@ -102,6 +104,24 @@ export class ClientMetrics {
       "switchboard_client_nacks_total",
       "Control-plane updates rejected (bad policy, or an update that would empty a service).",
       ["service"],
+    );
+    this.routeCalls = counter(
+      r,
+      "switchboard_client_route_calls_total",
+      "Calls a route rule matched, by rule, destination (subset name or service:<name>) and final gRPC status code.",
+      ["service", "route", "destination", "code"],
+    );
+    this.routeLatency = once(
+      r,
+      "switchboard_client_route_duration_seconds",
+      () =>
+        new Histogram({
+          name: "switchboard_client_route_duration_seconds",
+          help: "Latency of calls a route rule matched, by rule and destination, retries included.",
+          labelNames: ["service", "route", "destination"],
+          buckets: LATENCY_BUCKETS_S,
+          registers: [r],
+        }),
     );
     this.connected = gauge(
       r,

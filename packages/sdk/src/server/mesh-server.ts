@@ -1,5 +1,6 @@
 import {
   Server as GrpcServer,
+  type Metadata,
   type Server,
   type ServiceDefinition,
   type UntypedServiceImplementation,
@@ -7,6 +8,7 @@ import {
 import { formatEndpointId, healthToProto } from "@switchboard/core";
 import { RegistrationClient } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import type { Logger } from "pino";
+import { runServing } from "../route/propagation.js";
 import { HealthService, HealthStatusTable } from "./health-service.js";
 import { InFlightTracker } from "./in-flight.js";
 import {
@@ -77,7 +79,7 @@ class MeshServerImpl implements MeshServer {
   }
 
   addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): this {
-    this.server.addService(service, implementation);
+    this.server.addService(service, carryingHeaders(implementation));
     const first = Object.values(service)[0] as { path?: string } | undefined;
     const name = first?.path?.split("/")[1];
     if (name) this.serviceNames.push(name);
@@ -200,6 +202,27 @@ class MeshServerImpl implements MeshServer {
       },
     );
   }
+}
+
+/**
+ * The handlers of a service, each run inside its call's propagation context: calls it makes
+ * through `mesh:` channels carry the headers route tables name in `propagate_headers`.
+ */
+function carryingHeaders(implementation: UntypedServiceImplementation): UntypedServiceImplementation {
+  const out: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(implementation)) {
+    if (typeof handler !== "function") {
+      out[name] = handler;
+      continue;
+    }
+    const wrapped = function (this: unknown, call: { metadata: Metadata }, ...rest: unknown[]) {
+      return runServing(call.metadata, () =>
+        (handler as (...a: unknown[]) => unknown).call(this, call, ...rest),
+      );
+    };
+    out[name] = wrapped as unknown as UntypedServiceImplementation[string];
+  }
+  return out;
 }
 
 /** A log line that fails (a logger of the caller's that throws) must not stop a drain or an exit. */

@@ -12,6 +12,8 @@ const LABEL = {
   removed: "removed by an operator",
   policy_set: "policy set",
   policy_deleted: "policy deleted",
+  routes_set: "routes set",
+  routes_deleted: "routes deleted",
   nack: "NACK",
 };
 
