@@ -198,6 +198,40 @@ describe("xDS resources", () => {
     assert.throws(() => bootstrapDocument(parseBootstrapArgs(["--server", "x:1"])), /--node-id/);
   });
 
+  test("the bootstrap names every replica in one target with --failover address-list", () => {
+    const args = ["--node-id", "n", "--server", "10.0.0.1:7400,10.0.0.2:7400", "--failover", "address-list"];
+    const doc: Any = bootstrapDocument(parseBootstrapArgs(args));
+    assert.deepEqual(
+      doc.xds_servers.map((s: Any) => s.server_uri),
+      ["ipv4:10.0.0.1:7400,10.0.0.2:7400"],
+    );
+    const v6 = parseBootstrapArgs([
+      "--node-id",
+      "n",
+      "--server",
+      "[::1]:1,[::1]:2",
+      "--failover",
+      "address-list",
+    ]);
+    assert.equal((bootstrapDocument(v6) as Any).xds_servers[0].server_uri, "ipv6:[::1]:1,[::1]:2");
+    const names = parseBootstrapArgs([
+      "--node-id",
+      "n",
+      "--server",
+      "cp.example:7400",
+      "--failover",
+      "address-list",
+    ]);
+    assert.throws(
+      () => bootstrapDocument(names),
+      /--failover: address-list needs every --server as an IP address/,
+    );
+    assert.throws(
+      () => parseBootstrapArgs(["--failover", "dns"]),
+      /--failover: must be list or address-list/,
+    );
+  });
+
   test("the bootstrap subcommand of the control-plane command prints the document", () => {
     const cmd = parseCommandLine(["bootstrap", "--node-id", "n1", "--server", "127.0.0.1:7400"], {});
     assert.equal(cmd.kind, "print");

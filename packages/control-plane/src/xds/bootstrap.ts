@@ -2,6 +2,8 @@
  * `switchboard-control-plane bootstrap`: prints the GRPC_XDS_BOOTSTRAP document an xDS client
  * (Go, Java, C++/Python, Node) needs to reach this control plane.
  */
+import { isIP } from "node:net";
+import { parseHostPort } from "@switchboard/core";
 import { ConfigError } from "../errors.js";
 import { localityOf } from "./resources/endpoints.js";
 
@@ -20,11 +22,30 @@ export interface BootstrapOptions {
   readonly keyFile?: string;
   /** A file holding the discovery token as a JWT (gRFC A97 call credentials). */
   readonly jwtTokenFile?: string;
+  /**
+   * How a client reaches another replica when its own goes away. "list" (default): one
+   * `xds_servers` entry per replica, in order (gRFC A71 fallback: grpc-go, grpc-java, C-core;
+   * grpc-js reads the first entry only). "address-list": one entry whose target holds every
+   * replica's IP address (`ipv4:a:p,b:p`), dialled with pick_first (grpc-js and C-core).
+   */
+  readonly failover?: "list" | "address-list";
 }
 
 const USAGE = `usage: switchboard-control-plane bootstrap --node-id ID --server host:port[,host:port...]
-  [--cluster NAME] [--zone ZONE] [--channel-creds insecure|tls]
+  [--failover list|address-list] [--cluster NAME] [--zone ZONE] [--channel-creds insecure|tls]
   [--ca-file F] [--cert-file F --key-file F] [--jwt-token-file F]`;
+
+/** One target naming every replica by IP address: "ipv4:a:p,b:p" or "ipv6:[a]:p,[b]:p". */
+function addressListTarget(servers: readonly string[]): string {
+  const families = new Set(servers.map((s) => isIP(parseHostPort(s)?.host.replace(/^\[|\]$/g, "") ?? "")));
+  if (families.size !== 1 || families.has(0)) {
+    throw new ConfigError(
+      "--failover",
+      "address-list needs every --server as an IP address of one family (for names, use a DNS name with several addresses)",
+    );
+  }
+  return `${families.has(6) ? "ipv6" : "ipv4"}:${servers.join(",")}`;
+}
 
 function channelCreds(o: BootstrapOptions): object[] {
   if (o.channelCreds === "insecure") return [{ type: "insecure" }];
@@ -54,8 +75,9 @@ export function bootstrapDocument(o: BootstrapOptions): object {
   const callCreds = o.jwtTokenFile
     ? { call_creds: [{ type: "jwt_token_file", config: { jwt_token_file: o.jwtTokenFile } }] }
     : {};
+  const uris = o.failover === "address-list" ? [addressListTarget(o.servers)] : o.servers;
   return {
-    xds_servers: o.servers.map((server_uri) => ({
+    xds_servers: uris.map((server_uri) => ({
       server_uri,
       channel_creds: channelCreds(o),
       ...callCreds,
@@ -79,6 +101,7 @@ const FLAG_FIELDS: Readonly<Record<string, keyof BootstrapOptions>> = {
   "--cert-file": "certFile",
   "--key-file": "keyFile",
   "--jwt-token-file": "jwtTokenFile",
+  "--failover": "failover",
 };
 
 /** Parses the subcommand's flags ("--flag value" or "--flag=value"); throws ConfigError. */
@@ -98,12 +121,16 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapOptions {
   const creds = values.get("channelCreds") ?? "insecure";
   if (creds !== "insecure" && creds !== "tls")
     throw new ConfigError("--channel-creds", `must be insecure or tls (got "${creds}")`);
+  const failover = values.get("failover") ?? "list";
+  if (failover !== "list" && failover !== "address-list")
+    throw new ConfigError("--failover", `must be list or address-list (got "${failover}")`);
   const text = (k: keyof BootstrapOptions) => values.get(k);
   const optional = (k: keyof BootstrapOptions) => (values.has(k) ? { [k]: values.get(k) } : {});
   return {
     nodeId: text("nodeId") ?? "",
     servers: (text("servers") ?? "").split(",").filter((s) => s !== ""),
     channelCreds: creds,
+    failover,
     ...optional("nodeCluster"),
     ...optional("zone"),
     ...optional("caFile"),
