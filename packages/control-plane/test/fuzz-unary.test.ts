@@ -69,9 +69,10 @@ const DECODERS: Readonly<Record<string, (b: Uint8Array) => unknown>> = {
   "Admin/ListSubscribers": (b) => ListSubscribersResponse.decode(b),
 };
 
-/** What a fully valid request of each RPC may get (beyond OK). */
+/** What a fully valid request of each RPC may get (beyond OK). A Register may name an address an
+ * earlier case holds with a live lease: ALREADY_EXISTS (address-takeover protection). */
 const VALID_MAY_GET: Readonly<Record<string, readonly number[]>> = {
-  "Registration/Register": [status.RESOURCE_EXHAUSTED],
+  "Registration/Register": [status.RESOURCE_EXHAUSTED, status.ALREADY_EXISTS],
   "Admin/GetService": [status.NOT_FOUND],
   "Admin/GetRoutes": [status.NOT_FOUND],
   "Admin/DrainEndpoint": [status.NOT_FOUND],
