@@ -19,8 +19,9 @@ export interface ControlPlaneOptions {
   readonly listenAddress?: string;
   /** HTTP address of GET /metrics, "host:port"; "off" (or empty) turns it off. Default "127.0.0.1:7401". */
   readonly metricsListenAddress?: string;
-  /** Redis URL, redis:// or rediss:// (TLS); unset, an in-memory store serves one replica only. Default
-   * unset: the embedded in-memory store. */
+  /** Redis URL, redis:// or rediss:// (TLS), or redis+sentinel://host:port,.../<master-name>
+   * (Sentinel); unset, an in-memory store serves one replica only. Default unset: the embedded
+   * in-memory store. */
   readonly redisUrl?: string | undefined;
   /** Prefix of every Redis key (1..64 of [A-Za-z0-9._:-]); replicas of one mesh share it. Default
    * "switchboard". */
