@@ -145,7 +145,8 @@ export class ContinuityGuard {
       const reply = new NamedReply(raw, "read_versions");
       // Another epoch (a wipe, or another replica already moved it): nothing of ours to compare.
       if (reply.string("epoch") !== epoch) return [];
-      reply.values("versions").forEach((v, j) => now.set(batch[j] as string, Number(v)));
+      const versions = reply.values("versions");
+      for (const [j, service] of batch.entries()) now.set(service, Number(versions[j]));
     }
     const behind = this.marks.behind(now);
     if (behind.length > 0) {
