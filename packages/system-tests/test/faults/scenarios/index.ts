@@ -4,6 +4,7 @@ import { instanceFreeze } from "./instance-freeze.js";
 import { instanceKill } from "./instance-kill.js";
 import { redisLoss } from "./redis-loss.js";
 import { replicaFailover } from "./replica-failover.js";
+import { sentinelFailover } from "./sentinel-failover.js";
 import { stuckSubscriber } from "./stuck-subscriber.js";
 
 /** Every scenario, in the order the suite runs them. */
@@ -16,4 +17,6 @@ export const SCENARIOS: readonly Scenario[] = [
   redisLoss("restart"),
   redisLoss("flush"),
   stuckSubscriber,
+  sentinelFailover("kill"),
+  sentinelFailover("freeze"),
 ];
