@@ -15,6 +15,11 @@ export function createRedisClient(options: ResolvedRedisStoreOptions, role: Conn
     connectTimeout: options.connectTimeoutMs,
     // The tail blocks in XREAD on purpose, so only plain commands get a deadline.
     commandTimeout: role === "commands" ? options.commandTimeoutMs : undefined,
+    // A link that swallows what Redis sends (a half-open connection, a one-way partition) is
+    // dropped once a command has waited this long without a byte back; then the store reports
+    // itself unavailable and reconnects, instead of timing out command after command.
+    socketTimeout:
+      role === "commands" ? 2 * options.commandTimeoutMs : options.tailBlockMs + 2 * options.commandTimeoutMs,
     // Concurrent calls (keep-alives above all) share round trips without any batching code here.
     enableAutoPipelining: role === "commands",
     // A command caught by a disconnect fails at once rather than waiting for the next connection:

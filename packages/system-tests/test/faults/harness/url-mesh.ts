@@ -20,8 +20,9 @@ export interface UrlMeshOptions {
   readonly instances: number;
   readonly leaseTtlMs: number;
   readonly meshName: string;
-  /** Control-plane addresses the SDK is given, by replica index; default: the replicas'. */
-  readonly clientAddresses?: (planes: readonly ControlPlaneProcess[]) => string[];
+  /** Control-plane addresses the mesh client is given (a proxy, say); default: the replicas'.
+   * Instances always get the replicas' own addresses. */
+  readonly clientAddresses?: (planes: readonly ControlPlaneProcess[]) => Promise<string[]>;
   /** Extra control-plane flags. */
   readonly extraArgs?: readonly string[];
 }
@@ -60,14 +61,14 @@ export async function startUrlMesh(ctx: ScenarioContext, o: UrlMeshOptions): Pro
     );
   }
   const addresses = planes.map((p) => p.address);
-  const clientAddresses = o.clientAddresses?.(planes) ?? addresses;
+  const clientAddresses = (await o.clientAddresses?.(planes)) ?? addresses;
   const registry = new RegistryProbe(addresses);
   ctx.defer(() => registry.close());
   await registry.setPolicy(service, RETRY_POLICY);
   const instances = await Promise.all(
     Array.from({ length: o.instances }, () =>
       spawnInstance(ctx.children, {
-        controlPlane: clientAddresses.join(","),
+        controlPlane: addresses.join(","),
         service,
         leaseTtlMs: o.leaseTtlMs,
       }),
