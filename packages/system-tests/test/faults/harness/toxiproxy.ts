@@ -27,7 +27,7 @@ export type Toxic =
   | { readonly type: "reset_peer"; readonly attributes: { readonly timeout: number } }
   | { readonly type: "limit_data"; readonly attributes: { readonly bytes: number } };
 
-export interface Proxy {
+export interface ToxicProxy {
   readonly name: string;
   /** 127.0.0.1:port the proxy listens on. */
   readonly listen: string;
@@ -40,7 +40,7 @@ export interface Proxy {
 
 export interface Toxiproxy {
   readonly apiPort: number;
-  proxy(name: string, upstream: string): Promise<Proxy>;
+  proxy(name: string, upstream: string): Promise<ToxicProxy>;
 }
 
 /** Starts toxiproxy-server; throws (never skips) when it is not installed. */

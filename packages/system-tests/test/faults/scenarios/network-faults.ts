@@ -23,7 +23,7 @@ import {
   type Scenario,
   type ScenarioContext,
 } from "../harness/scenario.js";
-import { type Proxy, startToxiproxy } from "../harness/toxiproxy.js";
+import { startToxiproxy, type ToxicProxy } from "../harness/toxiproxy.js";
 import { startUrlMesh, type UrlMesh } from "../harness/url-mesh.js";
 
 export type NetworkFault =
@@ -48,7 +48,7 @@ const SLOW_PROPAGATION_BOUND_MS = 4000;
 
 interface Setup {
   readonly m: UrlMesh;
-  readonly proxy: Proxy;
+  readonly proxy: ToxicProxy;
   readonly load: CallLoad;
 }
 
