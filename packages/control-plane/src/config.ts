@@ -23,8 +23,9 @@ export interface ControlPlaneOptions {
   readonly dashboard?: "on" | "off";
   /** on: the dashboard shows everything and refuses every action (drain, remove). Default "off". */
   readonly dashboardReadOnly?: "on" | "off";
-  /** Redis URL, redis:// or rediss:// (TLS); unset, an in-memory store serves one replica only. Default
-   * unset: the embedded in-memory store. */
+  /** Redis URL, redis:// or rediss:// (TLS), or redis+sentinel://host:port,.../<master-name>
+   * (Sentinel); unset, an in-memory store serves one replica only. Default unset: the embedded
+   * in-memory store. */
   readonly redisUrl?: string | undefined;
   /** Prefix of every Redis key (1..64 of [A-Za-z0-9._:-]); replicas of one mesh share it. Default
    * "switchboard". */

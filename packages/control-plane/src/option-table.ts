@@ -6,6 +6,7 @@
  * the flags table of docs/operating.md are checked against it by tests.
  */
 import { defaultInstanceId, parseHostPort } from "@switchboard/core";
+import { redisUrlProblem } from "./store/redis-url.js";
 
 /** Options resolved before the one being resolved (the table is in dependency order). */
 export type Earlier = Readonly<Record<string, unknown>>;
@@ -132,11 +133,12 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     env: "REDIS_URL",
     input: "text",
     defaultText: "unset: the embedded in-memory store",
-    check: (v) =>
-      v === undefined || v === ""
-        ? ok(undefined)
-        : pattern(/^rediss?:\/\//, "must start with redis:// or rediss://")(v, {}),
-    doc: "Redis URL, redis:// or rediss:// (TLS); unset, an in-memory store serves one replica only.",
+    check: (v) => {
+      if (v === undefined || v === "") return ok(undefined);
+      const problem = redisUrlProblem(String(v));
+      return problem === undefined ? ok(v) : no(problem);
+    },
+    doc: "Redis URL, redis:// or rediss:// (TLS), or redis+sentinel://host:port,.../<master-name> (Sentinel); unset, an in-memory store serves one replica only.",
   },
   {
     name: "redisKeyPrefix",

@@ -13,6 +13,7 @@ import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import type { Redis } from "ioredis";
 import { ChangeStreamTail } from "./change-tail.js";
+import { ContinuityGuard } from "./continuity.js";
 import { storeClosed, storeFailure, storeUnavailable } from "./errors.js";
 import { storeKeys } from "./keys.js";
 import { ListenerSet, warnListenerError } from "./listeners.js";
@@ -24,8 +25,9 @@ import {
   positiveInt,
   wholeMs,
 } from "./records.js";
-import { createRedisClient, describeRedisUrl } from "./redis-client.js";
+import { createRedisClient } from "./redis-client.js";
 import { StoreScripts } from "./redis-scripts.js";
+import { describeRedisTarget } from "./redis-url.js";
 import {
   type RedisStoreOptions,
   type ResolvedRedisStoreOptions,
@@ -70,6 +72,7 @@ export class RedisStore implements Store {
   private readonly client: Redis;
   private readonly scripts: StoreScripts;
   private readonly tail: ChangeStreamTail;
+  private readonly guard: ContinuityGuard;
   private readonly listeners: ListenerSet<ChangeNotice>;
   private readonly availabilityListeners: ListenerSet<boolean>;
   private readonly resyncListeners: ListenerSet<void>;
@@ -82,7 +85,7 @@ export class RedisStore implements Store {
 
   constructor(options: RedisStoreOptions) {
     this.options = resolveRedisStoreOptions(options);
-    this.where = describeRedisUrl(this.options.url);
+    this.where = describeRedisTarget(this.options.url);
     const logger = this.options.logger;
     const onListenerError = logger
       ? (error: unknown) => logger.error({ err: error }, "store listener threw")
@@ -93,6 +96,14 @@ export class RedisStore implements Store {
     const keys = storeKeys(this.options.keyPrefix);
     this.client = createRedisClient(this.options, "commands");
     this.scripts = new StoreScripts(this.client, keys, this.options, (epoch) => this.observeEpoch(epoch));
+    this.guard = new ContinuityGuard({
+      client: this.client,
+      keys,
+      logger,
+      onEpoch: (epoch) => {
+        this.lastEpoch = epoch;
+      },
+    });
     const tailClient = createRedisClient(this.options, "tail");
     tailClient.on("error", () => {});
     this.tail = new ChangeStreamTail(
@@ -103,7 +114,7 @@ export class RedisStore implements Store {
         batchSize: this.options.tailBatchSize,
         logger,
       },
-      (notice) => this.listeners.emit(notice),
+      (notice) => this.guard.streamed(notice, (n) => this.listeners.emit(n)),
       () => this.resyncListeners.emit(undefined),
     );
     this.connected = new Promise<void>((resolve, reject) => {
@@ -147,7 +158,9 @@ export class RedisStore implements Store {
       takeover: input.takeover === true,
       requestId: requestIdOf(input),
     };
-    return this.mutation(() => this.scripts.register(record, args));
+    const result = await this.mutation(() => this.scripts.register(record, args));
+    if (result.status === "registered") this.guard.saw(result.epoch, input.service, result.version);
+    return result;
   }
 
   renew(leaseId: string, health: Health | undefined, nowMs: number): Promise<RenewResult> {
@@ -193,13 +206,15 @@ export class RedisStore implements Store {
     return this.mutation(() => this.scripts.removeEndpoint(service, endpointId, revokeForMs, requestId));
   }
 
-  setPolicy(
+  async setPolicy(
     service: string,
     policy: Policy,
     options?: MutationOptions,
   ): Promise<{ readonly version: number }> {
     const requestId = requestIdOf(options);
-    return this.mutation(() => this.scripts.setPolicy(service, policy, requestId));
+    const result = await this.mutation(() => this.scripts.setPolicy(service, policy, requestId));
+    this.sawVersion(service, result.version);
+    return result;
   }
 
   deletePolicy(service: string, options?: MutationOptions): Promise<MutationResult> {
@@ -207,13 +222,15 @@ export class RedisStore implements Store {
     return this.mutation(() => this.scripts.deletePolicy(service, requestId));
   }
 
-  setRoutes(
+  async setRoutes(
     service: string,
     routes: RouteTable,
     options?: MutationOptions,
   ): Promise<{ readonly version: number }> {
     const requestId = requestIdOf(options);
-    return this.mutation(() => this.scripts.setRoutes(service, routes, requestId));
+    const result = await this.mutation(() => this.scripts.setRoutes(service, routes, requestId));
+    this.sawVersion(service, result.version);
+    return result;
   }
 
   deleteRoutes(service: string, options?: MutationOptions): Promise<MutationResult> {
@@ -221,8 +238,12 @@ export class RedisStore implements Store {
     return this.mutation(() => this.scripts.deleteRoutes(service, requestId));
   }
 
-  expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {
-    return this.call(() => this.scripts.expireLeases(wholeMs("nowMs", nowMs), positiveInt("limit", limit)));
+  async expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {
+    const expired = await this.call(() =>
+      this.scripts.expireLeases(wholeMs("nowMs", nowMs), positiveInt("limit", limit)),
+    );
+    for (const lease of expired) this.sawVersion(lease.service, lease.version);
+    return expired;
   }
 
   collectIdleServices(nowMs: number, limit: number): Promise<readonly string[]> {
@@ -235,8 +256,10 @@ export class RedisStore implements Store {
     return this.call(() => this.scripts.endpointCounts());
   }
 
-  getService(service: string): Promise<ServiceState> {
-    return this.call(() => this.scripts.getService(service));
+  async getService(service: string): Promise<ServiceState> {
+    const state = await this.call(() => this.scripts.getService(service));
+    this.sawVersion(service, state.version);
+    return state;
   }
 
   listServices(): Promise<readonly ServiceSummary[]> {
@@ -316,8 +339,36 @@ export class RedisStore implements Store {
     return storeUnavailable(`Redis at ${this.where}: ${error.message}`, error);
   }
 
+  /** A version read or written in the epoch the store last reported. */
+  private sawVersion(service: string, version: number): void {
+    if (this.lastEpoch !== undefined) this.guard.saw(this.lastEpoch, service, version);
+  }
+
+  /**
+   * Back after an outage: possibly on another server (a Sentinel failover), which may have lost
+   * the last writes. The store stays unavailable until the guard has compared what Redis holds
+   * with what this replica saw (and moved to a new epoch when Redis is behind).
+   */
+  private async reconnected(): Promise<void> {
+    try {
+      await this.guard.verify();
+    } catch (error) {
+      if (this.closed || this.client.status !== "ready") return;
+      this.options.logger?.warn(
+        { err: error },
+        "could not compare versions after reconnecting; reconnecting",
+      );
+      this.client.disconnect(true);
+      return;
+    }
+    if (this.client.status === "ready") this.setAvailable(true);
+  }
+
   private watchConnection(): void {
-    this.client.on("ready", () => this.setAvailable(true));
+    this.client.on("ready", () => {
+      if (this.available === false) void this.reconnected();
+      else this.setAvailable(true);
+    });
     this.client.on("close", () => this.setAvailable(false));
     this.client.on("error", (error: Error) => {
       // ioredis reports every failed reconnect attempt; one line per outage is enough.

@@ -5,6 +5,7 @@
 import type { Clock } from "@switchboard/core";
 import { systemClock } from "@switchboard/core";
 import type { Logger } from "pino";
+import { redisUrlProblem } from "./redis-url.js";
 
 export type StoreLogger = Pick<Logger, "info" | "warn" | "error">;
 
@@ -32,7 +33,9 @@ export interface MemoryStoreOptions extends CommonStoreOptions {
 }
 
 export interface RedisStoreOptions extends CommonStoreOptions {
-  /** "redis://[user:password@]host:port[/db]" (or "rediss://" for TLS). Required. */
+  /** "redis://[user:password@]host:port[/db]" (or "rediss://" for TLS), or
+   * "redis+sentinel://[[user]:password@]host:port[,host:port...]/<master-name>[?db=N]" for the
+   * master a set of Redis Sentinels names, followed through failovers. Required. */
   readonly url: string;
   /** Every key starts with `{keyPrefix}:`; the braces keep all keys in one cluster slot.
    * 1..64 of [A-Za-z0-9._:-]. Default "switchboard". */
@@ -121,9 +124,8 @@ export function resolveMemoryStoreOptions(options: MemoryStoreOptions = {}): Res
 }
 
 export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
-  if (typeof options.url !== "string" || !/^rediss?:\/\//.test(options.url)) {
-    throw new RangeError(`url must start with redis:// or rediss:// (got ${String(options.url)})`);
-  }
+  const urlProblem = redisUrlProblem(options.url);
+  if (urlProblem !== undefined) throw new RangeError(`url ${urlProblem}`);
   const keyPrefix = options.keyPrefix ?? "switchboard";
   if (!KEY_PREFIX.test(keyPrefix)) {
     throw new RangeError(`keyPrefix must be 1..64 of [A-Za-z0-9._:-] (got ${JSON.stringify(keyPrefix)})`);

@@ -2,8 +2,10 @@ import type { Scenario } from "../harness/scenario.js";
 import { controlPlaneOutage } from "./control-plane-outage.js";
 import { instanceFreeze } from "./instance-freeze.js";
 import { instanceKill } from "./instance-kill.js";
+import { networkFault } from "./network-faults.js";
 import { redisLoss } from "./redis-loss.js";
 import { replicaFailover } from "./replica-failover.js";
+import { sentinelFailover } from "./sentinel-failover.js";
 import { stuckSubscriber } from "./stuck-subscriber.js";
 
 /** Every scenario, in the order the suite runs them. */
@@ -16,4 +18,11 @@ export const SCENARIOS: readonly Scenario[] = [
   redisLoss("restart"),
   redisLoss("flush"),
   stuckSubscriber,
+  sentinelFailover("kill"),
+  sentinelFailover("freeze"),
+  networkFault("redis-partition"),
+  networkFault("redis-one-way"),
+  networkFault("redis-slow"),
+  networkFault("client-partition"),
+  networkFault("client-reset"),
 ];
