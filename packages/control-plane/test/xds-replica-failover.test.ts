@@ -77,10 +77,10 @@ describe("an xDS client of two replicas on one Redis", () => {
     await eventually(async () => (await servedBy(echo, 6)).size === 2, "calls reaching both instances");
 
     let connectedTo: string | undefined;
-    await eventually(
-      async () => (connectedTo = await holder(b)) !== undefined,
-      "the client in ListSubscribers",
-    );
+    await eventually(async () => {
+      connectedTo = await holder(b);
+      return connectedTo !== undefined;
+    }, "the client in ListSubscribers");
     const [dead, live] = connectedTo === "replica-a" ? [a, b] : [b, a];
     await dead.plane.stop({ graceMs: 0 });
 
