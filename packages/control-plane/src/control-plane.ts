@@ -9,6 +9,7 @@ import {
 } from "./config.js";
 import { serverCredentials } from "./credentials.js";
 import { guardStore } from "./guarded-store.js";
+import { FleetReports } from "./fleet/fleet-reports.js";
 import { DiscoveryHub } from "./hub/hub.js";
 import type { SessionStats } from "./hub/watch-session.js";
 import { LeaseReaper } from "./lease-reaper.js";
@@ -63,6 +64,7 @@ export interface ControlPlane {
 interface Parts {
   readonly store: Store;
   readonly hub: DiscoveryHub;
+  readonly fleet: FleetReports;
   readonly xds: XdsServer;
   readonly watchStreams: WatchStreams;
   readonly keepAlives: KeepAliveStreams;
@@ -85,9 +87,11 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
   const { clock } = o;
   const xdsLimits = { maxStreams: o.maxWatchStreams, maxResourceNames: o.maxSubscriptionsPerStream };
   const xds = new XdsServer(ctx, { hub, clock, logger, ...xdsLimits });
+  const fleet = new FleetReports({ store, clock, publishIntervalMs: 1000, onStoreError });
   const watchStreams = new WatchStreams(ctx, {
     hub,
     clock,
+    reports: { fleet, replicaId: o.replicaId },
     maxWatchStreams: o.maxWatchStreams,
     maxWatchStreamsPerConnection: o.maxWatchStreamsPerConnection,
     maxWatchStreamsPerPeer: o.maxWatchStreamsPerPeer,
@@ -130,10 +134,17 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     maxMessageBytes: o.maxMessageBytes,
     addMore: (s) => xds.addTo(s),
     registration: { store, clock, limits: o, propagation, keepAlives, logger },
-    admin: { store, clock, revokeRemovedForMs: o.revokeRemovedForMs, subscribers: propagation, logger },
+    admin: {
+      store,
+      clock,
+      revokeRemovedForMs: o.revokeRemovedForMs,
+      subscribers: propagation,
+      fleet,
+      logger,
+    },
   });
   const metricsServer = new MetricsServer(registry, logger.child({ component: "metrics" }));
-  return { store, hub, xds, watchStreams, keepAlives, health, reaper, server, metrics, metricsServer };
+  return { store, hub, fleet, xds, watchStreams, keepAlives, health, reaper, server, metrics, metricsServer };
 }
 
 /** One control-plane replica. Created through `createControlPlane`. */
@@ -253,6 +264,7 @@ class ControlPlaneReplica implements ControlPlane {
     await reaper.stop();
     if (wasStarted) await shutdown(server, graceMs);
     else server.forceShutdown();
+    await this.parts.fleet.stop();
     await hub.close();
     this.unwatchStore?.();
     await metricsServer.close();
