@@ -66,6 +66,14 @@ export class FleetReports {
     return [...newest.values()];
   }
 
+  /** Publishes what is pending now (the timer would within `publishIntervalMs`). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.publishing;
+    await this.publish();
+  }
+
   /** Stops publishing (what is pending is dropped: the clients report again to another replica). */
   async stop(): Promise<void> {
     this.stopped = true;
