@@ -7,12 +7,15 @@ import {
 } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { EndpointStats, MethodStats, ServiceStats } from "../src/client/stats.js";
 import { buildClientReport } from "../src/report/build-report.js";
+import type { CallStatsSnapshot } from "../src/stats/call-stats.js";
 
-function attempts(requests: number, successes: number) {
+function attempts(requests: number, successes: number): CallStatsSnapshot {
+  const errorsByCode: Record<string, number> =
+    requests > successes ? { UNAVAILABLE: requests - successes } : {};
   return {
     requests,
     successes,
-    errorsByCode: requests > successes ? { UNAVAILABLE: requests - successes } : {},
+    errorsByCode,
     successRate: requests === 0 ? 1 : successes / requests,
     latencyMs: { p50: 1, p95: 2, p99: 3 },
     retries: 0,
