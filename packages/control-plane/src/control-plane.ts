@@ -8,8 +8,8 @@ import {
   resolveControlPlaneOptions,
 } from "./config.js";
 import { serverCredentials } from "./credentials.js";
-import { guardStore } from "./guarded-store.js";
 import { FleetReports } from "./fleet/fleet-reports.js";
+import { guardStore } from "./guarded-store.js";
 import { DiscoveryHub } from "./hub/hub.js";
 import type { SessionStats } from "./hub/watch-session.js";
 import { LeaseReaper } from "./lease-reaper.js";

@@ -1,6 +1,6 @@
+import { status } from "@grpc/grpc-js";
 import { CLIENT_REPORT_LIMITS, type Clock } from "@switchboard/core";
 import { ControlPlaneError } from "../errors.js";
-import { status } from "@grpc/grpc-js";
 
 const { perStreamPerSecond, perStreamBurst } = CLIENT_REPORT_LIMITS;
 

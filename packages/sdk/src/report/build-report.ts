@@ -81,7 +81,12 @@ function errorCounts(stats: MethodStats, before: MethodCounts | undefined, maxCo
   return out.sort((a, b) => b.count - a.count || a.code - b.code).slice(0, maxCodes);
 }
 
-function methodReport(method: string, stats: MethodStats, before: MethodCounts | undefined, maxCodes: number) {
+function methodReport(
+  method: string,
+  stats: MethodStats,
+  before: MethodCounts | undefined,
+  maxCodes: number,
+) {
   return {
     method,
     breaker: BREAKER[stats.breakerState],
@@ -117,7 +122,9 @@ export function buildClientReport(input: ReportInput): BuiltReport {
       errors: since(counts.errors, before?.errors),
     });
   }
-  endpoints.sort((a, b) => Number(b.ejected) - Number(a.ejected) || b.calls - a.calls || (a.id < b.id ? -1 : 1));
+  endpoints.sort(
+    (a, b) => Number(b.ejected) - Number(a.ejected) || b.calls - a.calls || (a.id < b.id ? -1 : 1),
+  );
   const methodCounts = new Map<string, MethodCounts>();
   const methods: MethodReport[] = [];
   for (const [name, m] of Object.entries(stats.methods)) {

@@ -83,7 +83,11 @@ export class ClientReporter {
       routeVersion: this.options.routeVersion(service),
       intervalMs: this.options.intervalMs,
       nowMs,
-      previous: this.baselines.get(service) ?? { atMs: this.startedMs, endpoints: new Map(), methods: new Map() },
+      previous: this.baselines.get(service) ?? {
+        atMs: this.startedMs,
+        endpoints: new Map(),
+        methods: new Map(),
+      },
     });
     this.baselines.set(service, baseline);
     this.options.send(report);
