@@ -5,12 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeClock } from "@switchboard/core";
-import {
-  type ClientReport,
-  type EndpointReport,
-  ReportedBreakerState,
-} from "@switchboard/core/gen/switchboard/v1/discovery.js";
-import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
+import type { ClientReport, EndpointReport } from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import { HealthStatus, ReportedBreakerState } from "@switchboard/core/gen/switchboard/v1/types.js";
 import type { FleetRecord } from "../src/fleet/fleet-record.js";
 import { FleetReports } from "../src/fleet/fleet-reports.js";
 import { mergeServiceHealth } from "../src/fleet/service-health.js";

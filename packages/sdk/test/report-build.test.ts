@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CLIENT_REPORT_LIMITS } from "@switchboard/core";
-import {
-  ReportedBreakerState,
-  ReportedConnectivity,
-} from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import { ReportedBreakerState, ReportedConnectivity } from "@switchboard/core/gen/switchboard/v1/types.js";
 import type { EndpointStats, MethodStats, ServiceStats } from "../src/client/stats.js";
 import { buildClientReport } from "../src/report/build-report.js";
 import type { CallStatsSnapshot } from "../src/stats/call-stats.js";

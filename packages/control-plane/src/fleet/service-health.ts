@@ -5,8 +5,7 @@ import type {
   MethodFleetHealth,
   ReportingClient,
 } from "@switchboard/core/gen/switchboard/v1/admin.js";
-import { ReportedBreakerState } from "@switchboard/core/gen/switchboard/v1/discovery.js";
-import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
+import { HealthStatus, ReportedBreakerState } from "@switchboard/core/gen/switchboard/v1/types.js";
 import type { ServiceState } from "../store/types.js";
 import type { FleetRecord } from "./fleet-record.js";
 

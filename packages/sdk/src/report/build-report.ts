@@ -1,12 +1,11 @@
 import { CLIENT_REPORT_LIMITS, statusFromName } from "@switchboard/core";
-import {
-  type ClientReport,
-  type EndpointReport,
-  type MethodReport,
-  ReportedBreakerState,
-  ReportedConnectivity,
-  type StatusCount,
+import type {
+  ClientReport,
+  EndpointReport,
+  MethodReport,
+  StatusCount,
 } from "@switchboard/core/gen/switchboard/v1/discovery.js";
+import { ReportedBreakerState, ReportedConnectivity } from "@switchboard/core/gen/switchboard/v1/types.js";
 import type { BreakerState } from "../breaker/circuit-breaker.js";
 import type { MethodStats, ServiceStats } from "../client/stats.js";
 import type { ConnectivityName } from "../client/traffic-state.js";
