@@ -9,6 +9,7 @@ import {
 } from "./config.js";
 import { serverCredentials } from "./credentials.js";
 import { Dashboard } from "./dashboard/dashboard.js";
+import { FleetReports } from "./fleet/fleet-reports.js";
 import { guardStore } from "./guarded-store.js";
 import { DiscoveryHub } from "./hub/hub.js";
 import type { SessionStats } from "./hub/watch-session.js";
@@ -64,6 +65,7 @@ export interface ControlPlane {
 interface Parts {
   readonly store: Store;
   readonly hub: DiscoveryHub;
+  readonly fleet: FleetReports;
   readonly xds: XdsServer;
   readonly watchStreams: WatchStreams;
   readonly keepAlives: KeepAliveStreams;
@@ -88,9 +90,11 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
   const { clock } = o;
   const xdsLimits = { maxStreams: o.maxWatchStreams, maxResourceNames: o.maxSubscriptionsPerStream };
   const xds = new XdsServer(ctx, { hub, clock, logger, ...xdsLimits });
+  const fleet = new FleetReports({ store, clock, publishIntervalMs: 1000, onStoreError });
   const watchStreams = new WatchStreams(ctx, {
     hub,
     clock,
+    reports: { fleet, replicaId: o.replicaId },
     maxWatchStreams: o.maxWatchStreams,
     maxWatchStreamsPerConnection: o.maxWatchStreamsPerConnection,
     maxWatchStreamsPerPeer: o.maxWatchStreamsPerPeer,
@@ -120,7 +124,14 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     // A Redis store survives a restart of every replica, with leases that ran out meanwhile.
     pauseAtStartMs: store.kind === "redis" ? o.maxLeaseTtlMs : 0,
   });
-  const admin = { store, clock, revokeRemovedForMs: o.revokeRemovedForMs, subscribers: propagation, logger };
+  const admin = {
+    store,
+    clock,
+    revokeRemovedForMs: o.revokeRemovedForMs,
+    subscribers: propagation,
+    fleet,
+    logger,
+  };
   const now = () => Math.floor(clock.now());
   const keepAlives = new KeepAliveStreams(ctx, {
     store,
@@ -160,6 +171,7 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     metrics,
     metricsServer,
     dashboard,
+    fleet,
   };
 }
 
@@ -281,6 +293,7 @@ class ControlPlaneReplica implements ControlPlane {
     await reaper.stop();
     if (wasStarted) await shutdown(server, graceMs);
     else server.forceShutdown();
+    await this.parts.fleet.stop();
     await hub.close();
     this.unwatchStore?.();
     this.parts.dashboard?.close();

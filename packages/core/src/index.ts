@@ -22,6 +22,7 @@ export { statusFromName, statusName } from "./policy/status-codes.js";
 export type * from "./policy/types.js";
 export { DEFAULT_POLICY, validatePolicy } from "./policy/validate.js";
 export { quote } from "./quote.js";
+export { CLIENT_REPORT_LIMITS } from "./report/limits.js";
 export type { Result } from "./result.js";
 export { err, ok } from "./result.js";
 export { ROUTE_LIMITS } from "./route/limits.js";

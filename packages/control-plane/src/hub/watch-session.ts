@@ -91,6 +91,11 @@ export class WatchSession {
     return { ok: true };
   }
 
+  /** True while the stream subscribes to `service`. */
+  subscribes(service: string): boolean {
+    return this.subs.has(service);
+  }
+
   unsubscribe(service: string): void {
     const sub = this.subs.get(service);
     if (!sub) return;

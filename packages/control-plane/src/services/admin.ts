@@ -11,6 +11,8 @@ import type {
   DrainEndpointResponse,
   GetRoutesRequest,
   GetRoutesResponse,
+  GetServiceHealthRequest,
+  GetServiceHealthResponse,
   GetServiceRequest,
   GetServiceResponse,
   ListServicesResponse,
@@ -25,6 +27,8 @@ import type {
 } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import type { Logger } from "pino";
 import { ControlPlaneError, invalidArgument } from "../errors.js";
+import type { FleetReports } from "../fleet/fleet-reports.js";
+import { mergeServiceHealth } from "../fleet/service-health.js";
 import { endpointStatusToProto, subscriberToProto, summaryToProto } from "../mapping.js";
 import type { MutationResult, ServiceState, Store } from "../store/types.js";
 import { checkEndpointId, checkRouteTable, checkServiceName, expect, requestOptions } from "../validation.js";
@@ -37,6 +41,8 @@ export interface AdminDeps {
   /** How long a removed endpoint's lease stays revoked (it may not register again meanwhile). */
   readonly revokeRemovedForMs: number;
   readonly subscribers: PropagationSource;
+  /** The SDK clients' reports, for GetServiceHealth. */
+  readonly fleet: FleetReports;
   readonly logger: Logger;
 }
 
@@ -167,6 +173,18 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     return { subscribers: matching.map((s) => subscriberToProto(s, service)) };
   };
 
+  const getServiceHealth = async (req: GetServiceHealthRequest): Promise<GetServiceHealthResponse> => {
+    const service = expect(checkServiceName(req.service));
+    const [state, records] = await Promise.all([store.getService(service), deps.fleet.recordsOf(service)]);
+    if (state.version === 0 && records.length === 0) {
+      throw new ControlPlaneError(
+        status.NOT_FOUND,
+        `service "${service}" is unknown and no client reports on it; ListServices lists the known ones`,
+      );
+    }
+    return mergeServiceHealth(state, records, deps.clock.now());
+  };
+
   return {
     listServices: unary(ctx, "Admin/ListServices", "admin", listServices),
     getService: unary(ctx, "Admin/GetService", "admin", getService),
@@ -178,5 +196,6 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     drainEndpoint: unary(ctx, "Admin/DrainEndpoint", "admin", drainEndpoint),
     removeEndpoint: unary(ctx, "Admin/RemoveEndpoint", "admin", removeEndpoint),
     listSubscribers: unary(ctx, "Admin/ListSubscribers", "admin", listSubscribers),
+    getServiceHealth: unary(ctx, "Admin/GetServiceHealth", "admin", getServiceHealth),
   };
 }

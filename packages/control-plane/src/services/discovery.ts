@@ -8,6 +8,8 @@ import {
 } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { Logger } from "pino";
 import { ControlPlaneError, invalidArgument } from "../errors.js";
+import type { FleetReports } from "../fleet/fleet-reports.js";
+import { StreamReports } from "../fleet/stream-reports.js";
 import type { DiscoveryHub } from "../hub/hub.js";
 import type { WatchSink } from "../hub/types.js";
 import type { WatchSession } from "../hub/watch-session.js";
@@ -38,6 +40,8 @@ export interface DiscoveryDeps {
   /** How long a stream may stay open without sending Hello, in ms. */
   readonly helloTimeoutMs: number;
   readonly logger: Logger;
+  /** Where client reports go. */
+  readonly reports: { readonly fleet: FleetReports; readonly replicaId: string };
 }
 
 function sinkOf(call: WatchCall): WatchSink {
@@ -53,6 +57,7 @@ function sinkOf(call: WatchCall): WatchSink {
 class WatchStream {
   private readonly started = performance.now();
   private session: WatchSession | undefined;
+  private reports: StreamReports | undefined;
   private done = false;
   private releaseSlots: (() => void) | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
@@ -111,7 +116,8 @@ class WatchStream {
     if (this.done) return;
     try {
       const request = decoded(req);
-      if (this.session) applyWatchRequest(this.session, request);
+      if (request.kind?.$case === "report" && this.session) this.reports?.receive(request.kind.report);
+      else if (this.session) applyWatchRequest(this.session, request);
       else {
         clearTimeout(this.helloTimer);
         this.session = this.hello(request);
@@ -142,6 +148,8 @@ class WatchStream {
     };
     expect(checkLabel(hello.epoch, "hello.epoch"));
     const session = this.deps.hub.openSession(sinkOf(this.call), info, hello.epoch);
+    const { fleet, replicaId } = this.deps.reports;
+    this.reports = new StreamReports(fleet, session, replicaId, this.deps.clock);
     for (const [service, version] of Object.entries(hello.knownVersions ?? {})) {
       subscribeOrReject(session, service, version, `hello.known_versions["${service.slice(0, 64)}"]`);
     }

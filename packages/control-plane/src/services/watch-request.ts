@@ -38,7 +38,7 @@ export function applyWatchRequest(session: WatchSession, req: WatchRequest): voi
     case undefined:
       throw invalidArgument(
         "kind",
-        "a WatchRequest must set one of hello, subscribe, unsubscribe, ack, nack",
+        "a WatchRequest must set one of hello, subscribe, unsubscribe, ack, nack, report",
       );
     case "hello":
       throw invalidArgument("hello", "sent twice; a stream says hello once, first");

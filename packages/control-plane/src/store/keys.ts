@@ -28,6 +28,9 @@
  *                                                     entry per change, MAXLEN ~ streamMaxLength
  *   {switchboard}:replicas                    set     replica ids that published subscribers
  *   {switchboard}:subscribers:<replicaId>     string  SubscriberInfo[] JSON, PX ttlMs
+ *   {switchboard}:client-reports:<service>    hash    client id -> "<received at ms>:<report>", the
+ *                                                     latest report of each SDK client, PX ttlMs
+ *                                                     (refreshed on each publish)
  *   {switchboard}:request:<op>:<requestId>    string  the reply a mutation gave (JSON), PX
  *                                                     requestIdRetentionMs: a retry answers it
  *
@@ -58,6 +61,7 @@ const PER_ITEM = {
   revoked: { head: "revoked:", tail: "" },
   subscribers: { head: "subscribers:", tail: "" },
   request: { head: "request:", tail: "" },
+  clientReports: { head: "client-reports:", tail: "" },
 } as const;
 
 type FixedKeys = { readonly [K in keyof typeof FIXED]: string };

@@ -12,6 +12,7 @@ import { storeClosed, storeFailure } from "./errors.js";
 import { ListenerSet, warnListenerError } from "./listeners.js";
 import { MemoryService } from "./memory-service.js";
 import {
+  checkClientReportEntry,
   checkHealth,
   checkRegisterInput,
   deepFreeze,
@@ -32,6 +33,7 @@ import { TtlMap } from "./ttl-map.js";
 import type {
   Change,
   ChangeNotice,
+  ClientReportEntry,
   DeregisterResult,
   EndpointRecord,
   ExpiredLease,
@@ -69,6 +71,8 @@ export class MemoryStore implements Store {
   private readonly leases = new Map<string, LeaseEntry>();
   private readonly revoked: TtlMap<string, true>;
   private readonly subscriberLists: TtlMap<string, readonly SubscriberInfo[]>;
+  /** Per service: client id -> its latest report; a service's reports lapse together. */
+  private readonly clientReports: TtlMap<string, Map<string, ClientReportEntry>>;
   private readonly listeners: ListenerSet<ChangeNotice>;
   private closed = false;
 
@@ -78,6 +82,7 @@ export class MemoryStore implements Store {
     this.replies = new TtlMap(resolved.clock);
     this.revoked = new TtlMap(resolved.clock);
     this.subscriberLists = new TtlMap(resolved.clock);
+    this.clientReports = new TtlMap(resolved.clock);
     const logger = resolved.logger;
     this.listeners = new ListenerSet(
       logger ? (error) => logger.error({ err: error }, "store listener threw") : warnListenerError,
@@ -353,6 +358,31 @@ export class MemoryStore implements Store {
       .flatMap(([, list]) => list);
   }
 
+  async publishClientReports(reports: readonly ClientReportEntry[], ttlMs: number): Promise<void> {
+    this.checkOpen();
+    const checked = reports.map(checkClientReportEntry);
+    positiveInt("ttlMs", ttlMs);
+    const touched = new Map<string, Map<string, ClientReportEntry>>();
+    for (const entry of checked) {
+      const byClient = touched.get(entry.service) ?? this.clientReports.get(entry.service) ?? new Map();
+      const current = byClient.get(entry.clientId);
+      if (!current || current.receivedAtMs <= entry.receivedAtMs) byClient.set(entry.clientId, entry);
+      touched.set(entry.service, byClient);
+    }
+    for (const [service, byClient] of touched) this.clientReports.set(service, byClient, ttlMs);
+  }
+
+  async listClientReports(service: string, sinceMs: number): Promise<readonly ClientReportEntry[]> {
+    this.checkOpen();
+    const since = wholeMs("sinceMs", sinceMs);
+    const byClient = this.clientReports.get(service);
+    if (!byClient) return [];
+    for (const [clientId, entry] of byClient) if (entry.receivedAtMs < since) byClient.delete(clientId);
+    return [...byClient.values()].sort((a, b) =>
+      a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0,
+    );
+  }
+
   async ready(): Promise<void> {
     this.checkOpen();
   }
@@ -366,6 +396,7 @@ export class MemoryStore implements Store {
     this.closed = true;
     this.listeners.clear();
     this.subscriberLists.clear();
+    this.clientReports.clear();
     this.revoked.clear();
     this.replies.clear();
   }

@@ -4,7 +4,7 @@
 import { formatEndpointId, HEALTH_VALUES } from "@switchboard/core";
 import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { invalidStoreArgument } from "./errors.js";
-import type { EndpointRecord, Health, RegisterInput } from "./types.js";
+import type { ClientReportEntry, EndpointRecord, Health, RegisterInput } from "./types.js";
 
 /**
  * Times are whole milliseconds: a fractional high-resolution clock would otherwise round
@@ -28,6 +28,13 @@ export function nonNegativeInt(field: string, value: number): number {
 export function checkHealth(field: string, value: Health): Health {
   if (!HEALTH_VALUES.includes(value)) throw invalidStoreArgument(field, HEALTH_VALUES.join(" | "), value);
   return value;
+}
+
+/** A client report as the store keeps it: named, whole-ms timestamp. */
+export function checkClientReportEntry(entry: ClientReportEntry): ClientReportEntry {
+  if (entry.service.length === 0) throw invalidStoreArgument("service", "non-empty", '""');
+  if (entry.clientId.length === 0) throw invalidStoreArgument("clientId", "non-empty", '""');
+  return { ...entry, receivedAtMs: wholeMs("receivedAtMs", entry.receivedAtMs) };
 }
 
 /** The argument rules the store itself relies on; the registration service checks the rest. */

@@ -14,6 +14,7 @@ import { NamedReply } from "./reply.js";
 import { type MutationReply, SCRIPTS, type ScriptName, type ScriptReply } from "./script-table.js";
 import type {
   Change,
+  ClientReportEntry,
   DeregisterResult,
   EndpointRecord,
   ExpiredLease,
@@ -183,6 +184,17 @@ export class StoreScripts {
       });
   }
 
+  async publishClientReports(reports: readonly ClientReportEntry[], ttlMs: number): Promise<void> {
+    const args: ScriptArg[] = [this.keys.tag, ttlMs];
+    for (const r of reports) args.push(r.service, r.clientId, r.receivedAtMs, r.encoded);
+    await this.run("publishClientReports", [], args);
+  }
+
+  async listClientReports(service: string, sinceMs: number): Promise<ClientReportEntry[]> {
+    const reports = await this.read("listClientReports", [], [service, sinceMs]);
+    return reports.map((r) => ({ service, ...r })).sort(byClientId);
+  }
+
   /** Runs a mutation script with the common KEYS and ARGV (lib/common.lua) and sees its epoch. */
   private async mutate<N extends ScriptName>(
     name: N,
@@ -220,6 +232,10 @@ export class StoreScripts {
     const raw = await this.lua[name].run(this.client, keys, args);
     return SCRIPTS[name].decode(new NamedReply(raw, SCRIPTS[name].file)) as ScriptReply<N>;
   }
+}
+
+function byClientId(a: ClientReportEntry, b: ClientReportEntry): number {
+  return a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0;
 }
 
 function withoutEpoch(reply: MutationReply): MutationResult {

@@ -18,6 +18,7 @@ import { storeClosed, storeFailure, storeUnavailable } from "./errors.js";
 import { storeKeys } from "./keys.js";
 import { ListenerSet, warnListenerError } from "./listeners.js";
 import {
+  checkClientReportEntry,
   checkHealth,
   checkRegisterInput,
   newEndpointRecord,
@@ -36,6 +37,7 @@ import {
 import type {
   Change,
   ChangeNotice,
+  ClientReportEntry,
   DeregisterResult,
   ExpiredLease,
   Health,
@@ -280,6 +282,16 @@ export class RedisStore implements Store {
 
   listSubscribers(): Promise<readonly SubscriberInfo[]> {
     return this.call(() => this.scripts.listSubscribers());
+  }
+
+  publishClientReports(reports: readonly ClientReportEntry[], ttlMs: number): Promise<void> {
+    return this.call(() =>
+      this.scripts.publishClientReports(reports.map(checkClientReportEntry), positiveInt("ttlMs", ttlMs)),
+    );
+  }
+
+  listClientReports(service: string, sinceMs: number): Promise<readonly ClientReportEntry[]> {
+    return this.call(() => this.scripts.listClientReports(service, wholeMs("sinceMs", sinceMs)));
   }
 
   async close(): Promise<void> {

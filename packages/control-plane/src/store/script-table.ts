@@ -11,7 +11,15 @@ import { storeFailure } from "./errors.js";
 import { routesFromJson, withDeadline } from "./records.js";
 import type { NamedReply } from "./reply.js";
 import { asString } from "./reply.js";
-import type { Change, EndpointRecord, ExpiredLease, RenewResult, ServiceSummary, Store } from "./types.js";
+import type {
+  Change,
+  ClientReportEntry,
+  EndpointRecord,
+  ExpiredLease,
+  RenewResult,
+  ServiceSummary,
+  Store,
+} from "./types.js";
 
 /** What every mutation answers besides its own fields. */
 interface Epoched {
@@ -145,6 +153,14 @@ function subscriberLists(r: NamedReply): Array<[replica: string, json: string]> 
   return r.list("replicas").map((x) => [x.string("replica"), x.string("subscribers")]);
 }
 
+function clientReports(r: NamedReply): Array<Omit<ClientReportEntry, "service">> {
+  return r.list("reports").map((x) => ({
+    clientId: x.string("client"),
+    receivedAtMs: x.number("at"),
+    encoded: x.string("report"),
+  }));
+}
+
 function changes(r: NamedReply): Change[] | undefined {
   if (r.string("status") === "gone") return undefined;
   // The log is newest first.
@@ -203,6 +219,8 @@ export const SCRIPTS = {
   changesSince: spec("changes_since", changes),
   publishSubscribers: spec("publish_subscribers", (r) => ({ status: r.string("status") })),
   listSubscribers: spec("list_subscribers", subscriberLists),
+  publishClientReports: spec("publish_client_reports", (r) => ({ stored: r.number("stored") })),
+  listClientReports: spec("list_client_reports", clientReports),
 } as const satisfies Record<AsyncStoreMethod, ScriptSpec<unknown>>;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -230,6 +230,16 @@ export function subscriberTableJson(table: SubscriberTable): string {
   return json;
 }
 
+/** The latest report of one SDK client about one service, as the store keeps it. */
+export interface ClientReportEntry {
+  readonly service: string;
+  readonly clientId: string;
+  /** When a replica received it: wall clock, whole ms. */
+  readonly receivedAtMs: number;
+  /** The report and what the replica knows of its client; opaque to the store. */
+  readonly encoded: string;
+}
+
 export interface Store {
   readonly kind: "memory" | "redis";
 
@@ -304,6 +314,13 @@ export interface Store {
   publishSubscribers(replicaId: string, subscribers: SubscriberTable, ttlMs: number): Promise<void>;
   /** Subscribers published by every live replica. */
   listSubscribers(): Promise<readonly SubscriberInfo[]>;
+
+  /** Keeps each entry as the latest report of its (service, client), unless a newer one is
+   * stored; a service's reports lapse together after `ttlMs` unless published again. */
+  publishClientReports(reports: readonly ClientReportEntry[], ttlMs: number): Promise<void>;
+  /** The latest report of each client of `service` received at or after `sinceMs` (older ones
+   * are dropped on the way). */
+  listClientReports(service: string, sinceMs: number): Promise<readonly ClientReportEntry[]>;
 
   /** Resolves when the store is usable; RedisStore waits for its connection. */
   ready(): Promise<void>;

@@ -133,6 +133,7 @@ const EXPECTED_TYPE: Readonly<Record<string, string>> = {
   revoked: "string",
   subscribers: "string",
   request: "string",
+  "client-reports": "hash",
   "idle-services": "zset",
   "version-floor": "string",
 };
@@ -177,6 +178,8 @@ function classify(s: Snapshot, tag: string, problems: string[], wholeServer: boo
     } else if (rest.startsWith("subscribers:")) {
       f.subscribers.add(rest.slice(12));
       family = "subscribers";
+    } else if (rest.startsWith("client-reports:")) {
+      family = "client-reports";
     } else if (rest.startsWith("request:")) {
       f.requests.add(key);
       family = "request";

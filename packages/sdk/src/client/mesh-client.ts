@@ -3,6 +3,7 @@ import type { WatchResponse } from "@switchboard/core/gen/switchboard/v1/discove
 import type { Logger } from "pino";
 import { registerWithGrpc } from "../grpc/register.js";
 import { ClientMetrics } from "../metrics/client-metrics.js";
+import { ClientReporter } from "../report/client-reporter.js";
 import { CallStatsTable } from "../stats/call-stats-table.js";
 import { SDK_VERSION } from "../version.js";
 import { applyResponse } from "./apply-response.js";
@@ -64,6 +65,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
   private readonly caller: DynamicCaller;
   private readonly logger: Logger;
   private readonly snapshots: SnapshotWriter | undefined;
+  private readonly reporter: ClientReporter | undefined;
   private epoch = "";
   private lastUpdateAt: number | undefined;
   private lastFailure: string | undefined;
@@ -100,6 +102,15 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       onConnectedChange: (up) => this.onConnectedChange(up),
       onFailure: (reason) => this.onFailure(reason),
     });
+    this.reporter =
+      options.reportIntervalMs > 0
+        ? new ClientReporter({
+            intervalMs: options.reportIntervalMs,
+            clock: options.clock,
+            stats: () => this.stats(),
+            send: (report) => this.connection.send({ kind: { $case: "report", report } }),
+          })
+        : undefined;
   }
 
   get connected(): boolean {
@@ -109,6 +120,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
   start(): void {
     if (this.options.snapshotFile) this.loadSnapshotFile(this.options.snapshotFile);
     this.connection.start();
+    this.reporter?.start();
   }
 
   acquire(service: string): ServiceRuntime {
@@ -171,6 +183,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
     if (this.closed) return;
     this.closed = true;
     unregisterMesh(this);
+    this.reporter?.stop();
     this.connection.close();
     this.caller.close();
     this.snapshots?.flush();
@@ -190,6 +203,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       openPeer: (peer) => this.openPeer(peer),
     });
     this.runtimes.set(service, runtime);
+    runtime.traffic.onStateChange(() => this.reporter?.stateChanged(service));
     return runtime;
   }
 

@@ -11,6 +11,8 @@ export class MethodRecord {
   private readonly byCode: (Counter.Internal | undefined)[] = [];
   private readonly latency: Histogram.Internal<"service" | "method">;
   private readonly retries: Counter.Internal;
+  /** Calls refused by the client's rate limit (for stats()). */
+  rateLimited = 0;
 
   constructor(
     readonly service: string,
@@ -40,6 +42,7 @@ export class MethodRecord {
   }
 
   rejected(reason: "rate_limited" | "circuit_open"): void {
+    if (reason === "rate_limited") this.rateLimited++;
     this.metrics.rejected.labels(this.service, this.method, reason).inc();
   }
 }

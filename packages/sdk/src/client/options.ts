@@ -1,5 +1,6 @@
 import { type ChannelCredentials, type ChannelOptions, credentials } from "@grpc/grpc-js";
 import {
+  CLIENT_REPORT_LIMITS,
   type Clock,
   defaultInstanceId,
   guardedLogDestination,
@@ -55,6 +56,14 @@ export interface MeshClientOptions {
    * 0 turns it off. Default 10000 (the control plane's default lease TTL).
    */
   readonly epochChangeHoldMs?: number;
+  /**
+   * How often the client reports what it sees of each subscribed service to the control plane
+   * (ejected endpoints, breaker states, calls and errors, the policy version it runs), ms:
+   * 1000..60000, or 0 to send no reports. A state change (an ejection, a breaker opening or
+   * closing) is reported at once as well, at most once a second per service. Admin.GetServiceHealth
+   * shows the merged reports. Default 5000.
+   */
+  readonly reportIntervalMs?: number;
   /** For tests. Default: a monotonic high-resolution clock. */
   readonly clock?: Clock;
   /** For tests. Default: Math.random. */
@@ -76,6 +85,8 @@ export interface ResolvedMeshClientOptions {
   readonly reconnectInitialBackoffMs: number;
   readonly reconnectMaxBackoffMs: number;
   readonly epochChangeHoldMs: number;
+  /** 0: no reports. */
+  readonly reportIntervalMs: number;
   readonly clock: Clock;
   readonly random: () => number;
 }
@@ -84,6 +95,15 @@ function positive(value: number | undefined, fallback: number, field: string): n
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0)
     throw new RangeError(`createMeshClient: ${field} must be > 0 (got ${v})`);
+  return v;
+}
+
+function reportInterval(value: number | undefined): number {
+  const { default: fallback, min, max } = CLIENT_REPORT_LIMITS.intervalMs;
+  const v = value ?? fallback;
+  if (v === 0) return 0;
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new RangeError(`createMeshClient: reportIntervalMs must be 0 (off) or ${min}..${max} (got ${v})`);
   return v;
 }
 
@@ -104,6 +124,7 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
   const hold = o.epochChangeHoldMs ?? DEFAULT_EPOCH_CHANGE_HOLD_MS;
   if (!Number.isFinite(hold) || hold < 0)
     throw new RangeError(`createMeshClient: epochChangeHoldMs must be >= 0 (got ${hold})`);
+  const reportIntervalMs = reportInterval(o.reportIntervalMs);
   const initial = positive(o.reconnectInitialBackoffMs, 100, "reconnectInitialBackoffMs");
   const max = positive(o.reconnectMaxBackoffMs, 5000, "reconnectMaxBackoffMs");
   if (max < initial)
@@ -135,6 +156,7 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
     reconnectInitialBackoffMs: initial,
     reconnectMaxBackoffMs: max,
     epochChangeHoldMs: hold,
+    reportIntervalMs,
     clock: o.clock ?? monotonicClock,
     random: o.random ?? Math.random,
   };

@@ -9,6 +9,8 @@ import type { ConnectivityName } from "./traffic-state.js";
 export interface MethodStats extends CallStatsSnapshot {
   /** "disabled" when the policy has no breaker for this method. */
   readonly breakerState: BreakerState | "disabled";
+  /** Calls refused by the client's rate limit (RESOURCE_EXHAUSTED without a network call). */
+  readonly rateLimited: number;
 }
 
 export interface EndpointStats {
@@ -75,9 +77,9 @@ export function serviceStats(
   const breakers = traffic.breakerStates();
   const methods: Record<string, MethodStats> = {};
   for (const [method, snapshot] of Object.entries(methodSnapshots)) {
-    const policy = runtime.method(`/${method}`).policy;
+    const { policy, record } = runtime.method(`/${method}`);
     const breakerState = policy.circuitBreaker ? (breakers[policy.breakerScope] ?? "closed") : "disabled";
-    methods[method] = { ...snapshot, breakerState };
+    methods[method] = { ...snapshot, breakerState, rateLimited: record.rateLimited };
   }
   return {
     version: runtime.view.version,

@@ -50,6 +50,8 @@ export class TrafficState {
   private decayMs: number;
   /** The service's endpoints (what outlier detection tracks), whether or not a channel uses them yet. */
   private endpointKeys: readonly string[] = [];
+  /** Told when a breaker changes state or an endpoint is ejected or returned (client reports). */
+  private readonly stateListeners = new Set<() => void>();
 
   constructor(
     private readonly service: string,
@@ -110,7 +112,10 @@ export class TrafficState {
       breaker = new CircuitBreaker(config, this.clock, { canOpen });
       const gauge = this.metrics.breakerState.labels(this.service, scope);
       gauge.set(0);
-      breaker.onStateChange(({ to }) => gauge.set(STATE_VALUE[to]));
+      breaker.onStateChange(({ to }) => {
+        gauge.set(STATE_VALUE[to]);
+        this.stateChanged();
+      });
       this.breakers.set(scope, breaker);
     }
     return breaker;
@@ -130,6 +135,16 @@ export class TrafficState {
     const out: Record<string, BreakerState> = {};
     for (const [scope, breaker] of this.breakers) out[scope] = breaker.state;
     return out;
+  }
+
+  /** Calls `listener` when a breaker changes state or an endpoint is ejected or returned. */
+  onStateChange(listener: () => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  private stateChanged(): void {
+    for (const listener of this.stateListeners) listener();
   }
 
   applyPolicy(policy: ResolvedPolicy): void {
@@ -176,6 +191,7 @@ export class TrafficState {
       if (kind === "ejected") this.metrics.ejections.labels(this.service).inc();
       this.metrics.ejected.labels(this.service).set(outlier.ejectedCount);
       this.onEjectionChange(key, kind === "ejected");
+      this.stateChanged();
     });
     this.outlier = outlier;
   }

@@ -1,5 +1,9 @@
 import { credentials, Metadata } from "@grpc/grpc-js";
-import { AdminClient, type ListSubscribersResponse } from "@switchboard/core/gen/switchboard/v1/admin.js";
+import {
+  AdminClient,
+  type GetServiceHealthResponse,
+  type ListSubscribersResponse,
+} from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { type DeepPartial, Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 
 /** A thin promise wrapper over the Admin API, as an operator's tool would use it. */
@@ -26,6 +30,12 @@ export class Admin {
   listSubscribers(service = ""): Promise<ListSubscribersResponse> {
     return new Promise((resolve, reject) =>
       this.client.listSubscribers({ service }, this.md(), (e, r) => (e ? reject(e) : resolve(r))),
+    );
+  }
+
+  getServiceHealth(service: string): Promise<GetServiceHealthResponse> {
+    return new Promise((resolve, reject) =>
+      this.client.getServiceHealth({ service }, this.md(), (e, r) => (e ? reject(e) : resolve(r))),
     );
   }
 
