@@ -62,7 +62,14 @@ function registered(ids: string[]): ServiceState {
     renewedAtMs: T0,
     expiresAtMs: T0 + 10_000,
   }));
-  return { service: "echo", version: 9, endpoints, policy: undefined, emptiedByAdmin: false };
+  return {
+    service: "echo",
+    version: 9,
+    endpoints,
+    policy: undefined,
+    routes: undefined,
+    emptiedByAdmin: false,
+  };
 }
 
 describe("the fleet view of a service", () => {

@@ -59,6 +59,8 @@ function service(over: Partial<ServiceStats> = {}): ServiceStats {
     retryBudgetAvailable: 10,
     endpoints: [],
     methods: {},
+    routeVersion: 0,
+    routes: {},
     ...over,
   };
 }
