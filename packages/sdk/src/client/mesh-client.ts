@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { registerWithGrpc } from "../grpc/register.js";
 import { ClientMetrics } from "../metrics/client-metrics.js";
 import { CallStatsTable } from "../stats/call-stats-table.js";
+import { type ClientTelemetry, createClientTelemetry } from "../telemetry/index.js";
 import { SDK_VERSION } from "../version.js";
 import { applyResponse } from "./apply-response.js";
 import { DiscoveryConnection } from "./discovery-connection.js";
@@ -63,6 +64,8 @@ class MeshClientImpl implements MeshClient, MeshHandle {
   private readonly caller: DynamicCaller;
   private readonly logger: Logger;
   private readonly snapshots: SnapshotWriter | undefined;
+  /** OpenTelemetry instruments and spans; undefined when no provider exists. */
+  private readonly telemetry: ClientTelemetry | undefined;
   private epoch = "";
   private lastUpdateAt: number | undefined;
   private lastFailure: string | undefined;
@@ -74,6 +77,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
     this.logger = options.logger.child({ component: "mesh-client", mesh: options.name });
     this.metrics = new ClientMetrics(options.registry, () => this.lastUpdateAt);
     this.caller = new DynamicCaller(options.name, options.channelCredentials);
+    this.telemetry = createClientTelemetry(options);
     this.snapshots = options.snapshotFile
       ? new SnapshotWriter(options.snapshotFile, this.logger, () => this.snapshotState())
       : undefined;
@@ -186,6 +190,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       stats: this.stats_,
       localZone: o.zone,
       epochChangeHoldMs: o.epochChangeHoldMs,
+      telemetry: this.telemetry,
     });
     this.runtimes.set(service, runtime);
     return runtime;

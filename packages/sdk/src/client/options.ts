@@ -8,6 +8,7 @@ import {
 } from "@switchboard/core";
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { MeterProviderLike, TracerProviderLike } from "../telemetry/provider-types.js";
 import { DEFAULT_EPOCH_CHANGE_HOLD_MS } from "./service-view.js";
 
 export interface MeshClientOptions {
@@ -55,6 +56,16 @@ export interface MeshClientOptions {
    * 0 turns it off. Default 10000 (the control plane's default lease TTL).
    */
   readonly epochChangeHoldMs?: number;
+  /**
+   * OpenTelemetry MeterProvider for the gRFC A66 client instruments (`grpc.client.*`).
+   * Default: the global one, when the application registered one. Needs `@opentelemetry/api`.
+   */
+  readonly meterProvider?: MeterProviderLike;
+  /**
+   * OpenTelemetry TracerProvider for a span per call and per attempt. Default: the global one,
+   * when the application registered one. Needs `@opentelemetry/api`.
+   */
+  readonly tracerProvider?: TracerProviderLike;
   /** For tests. Default: a monotonic high-resolution clock. */
   readonly clock?: Clock;
   /** For tests. Default: Math.random. */
@@ -76,6 +87,8 @@ export interface ResolvedMeshClientOptions {
   readonly reconnectInitialBackoffMs: number;
   readonly reconnectMaxBackoffMs: number;
   readonly epochChangeHoldMs: number;
+  readonly meterProvider: MeterProviderLike | undefined;
+  readonly tracerProvider: TracerProviderLike | undefined;
   readonly clock: Clock;
   readonly random: () => number;
 }
@@ -135,6 +148,8 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
     reconnectInitialBackoffMs: initial,
     reconnectMaxBackoffMs: max,
     epochChangeHoldMs: hold,
+    meterProvider: o.meterProvider,
+    tracerProvider: o.tracerProvider,
     clock: o.clock ?? monotonicClock,
     random: o.random ?? Math.random,
   };

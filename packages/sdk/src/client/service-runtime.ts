@@ -5,6 +5,7 @@ import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { ClientMetrics } from "../metrics/client-metrics.js";
 import { CallStats } from "../stats/call-stats.js";
 import type { CallStatsTable } from "../stats/call-stats-table.js";
+import type { ClientTelemetry } from "../telemetry/index.js";
 import type { MeshEndpoint } from "./endpoint.js";
 import { MethodRecord } from "./method-record.js";
 import type { ApplyOutcome } from "./service-view.js";
@@ -21,6 +22,8 @@ export interface RuntimeDeps {
   readonly localZone: string;
   /** How long endpoints of the previous epoch are kept after an epoch change, ms. */
   readonly epochChangeHoldMs?: number;
+  /** OpenTelemetry for calls; undefined when no provider exists (then calls never touch it). */
+  readonly telemetry?: ClientTelemetry | undefined;
 }
 
 /** Per-call-path data, rebuilt when the policy changes. */

@@ -47,6 +47,7 @@ function rejection(
   code: status,
   details: string,
   startMs: number,
+  target: string,
 ): CallConfig {
   const entry = runtime.method(path);
   entry.record.rejected(code === status.RESOURCE_EXHAUSTED ? "rate_limited" : "circuit_open");
@@ -55,6 +56,7 @@ function rejection(
     entry.record,
     runtime.deps.clock,
     startMs,
+    runtime.deps.telemetry?.startCall(path, target),
   );
   return {
     methodConfig: { name: [] },
@@ -70,7 +72,7 @@ function rejection(
  * the call's deadline and retry policy, and the per-call context the picker shares across
  * attempts.
  */
-export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
+export function admitCall(runtime: ServiceRuntime, path: string, target: string): CallConfig {
   const clock = runtime.deps.clock;
   const startMs = clock.now();
   const entry = runtime.method(path);
@@ -80,7 +82,7 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     if (!bucket.tryTake()) {
       const scope = policy.rateLimitScope === "*" ? "" : ` (${policy.rateLimitScope})`;
       const details = `switchboard: rate limit of ${policy.rateLimit.requestsPerSecond}/s for ${runtime.service}${scope} exceeded; retry in ${Math.ceil(bucket.retryAfterMs())} ms`;
-      return rejection(runtime, path, status.RESOURCE_EXHAUSTED, details, startMs);
+      return rejection(runtime, path, status.RESOURCE_EXHAUSTED, details, startMs, target);
     }
   }
   let breaker: ReturnType<typeof runtime.traffic.breaker> | undefined;
@@ -91,7 +93,7 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     if (!permit) {
       const scope = policy.breakerScope === "*" ? "" : ` (${policy.breakerScope})`;
       const details = `switchboard: circuit breaker open for ${runtime.service}${scope}; failing fast, next probe in ${Math.ceil(breaker.retryAfterMs())} ms`;
-      return rejection(runtime, path, status.UNAVAILABLE, details, startMs);
+      return rejection(runtime, path, status.UNAVAILABLE, details, startMs, target);
     }
   }
   runtime.traffic.budget.recordRequest();
@@ -106,6 +108,7 @@ export function admitCall(runtime: ServiceRuntime, path: string): CallConfig {
     lastStatus: undefined,
     deadlineMs: undefined,
     retries: 0,
+    telemetry: runtime.deps.telemetry?.startCall(path, target),
   };
   const pickInformation = { [CALL_CONTEXT]: ctx } as unknown as { [key: string]: string };
   return {

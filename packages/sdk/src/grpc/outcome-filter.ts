@@ -3,6 +3,7 @@ import type { Clock } from "@switchboard/core";
 import type { BreakerPermit, CircuitBreaker } from "../breaker/circuit-breaker.js";
 import type { FailureSources } from "../breaker/failure-sources.js";
 import type { MethodRecord } from "../client/method-record.js";
+import type { CallTelemetry } from "../telemetry/index.js";
 import type { CallContext } from "./call-context.js";
 import { SINGLE_RESPONSE_HEADER } from "./single-response.js";
 
@@ -59,6 +60,7 @@ class OutcomeFilter extends experimental.BaseFilter {
     const ctx = this.ctx;
     const latencyMs = this.clock.now() - ctx.startMs;
     this.record.record(s.code, latencyMs, ctx.retries);
+    ctx.telemetry?.end(s.code);
     const admitted = this.admitted;
     if (admitted) {
       const { breaker, permit } = admitted;
@@ -123,6 +125,7 @@ export class RejectFilterFactory implements experimental.FilterFactory<experimen
     private readonly record: MethodRecord,
     private readonly clock: Clock,
     private readonly startMs: number,
+    private readonly telemetry: CallTelemetry | undefined,
   ) {}
 
   createFilter(): experimental.Filter {
@@ -130,8 +133,10 @@ export class RejectFilterFactory implements experimental.FilterFactory<experimen
     const record = this.record;
     const clock = this.clock;
     const startMs = this.startMs;
+    const telemetry = this.telemetry;
     filter.receiveTrailers = (s: StatusObject) => {
       record.record(s.code, clock.now() - startMs, 0);
+      telemetry?.end(s.code);
       return s;
     };
     return filter;

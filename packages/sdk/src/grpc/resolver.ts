@@ -45,10 +45,11 @@ class MeshResolver implements experimental.Resolver {
   ) {
     this.service = serviceOf(target);
     this.meshName = target.authority || undefined;
+    const targetUri = experimental.uriToString(target);
     this.selector = {
       invoke: (path: string) => {
         if (!this.runtime) throw new Error("switchboard: config selector used before resolution");
-        return admitCall(this.runtime, path);
+        return admitCall(this.runtime, path, targetUri);
       },
       unref: () => {},
     };
