@@ -28,6 +28,8 @@ export type {
 } from "./breaker/index.js";
 export { CircuitBreaker, classifyOutcome, OutlierDetector } from "./breaker/index.js";
 export { SINGLE_RESPONSE_HEADER } from "./grpc/single-response.js";
+export { MethodCounters } from "./metrics/method-counters.js";
 export { TokenBucket } from "./ratelimit/index.js";
 export { RetryBudget } from "./retry/index.js";
 export { CallStats, CallStatsTable, LatencyHistogram } from "./stats/index.js";
+export { createClientTelemetry } from "./telemetry/index.js";

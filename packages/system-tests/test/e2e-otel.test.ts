@@ -195,7 +195,7 @@ describe("OpenTelemetry through the mesh", () => {
       ?.dataPoints as DataPoint<Histogram>[];
     assert.equal(
       serverReceived.reduce((sum, p) => sum + (p.value.sum ?? 0), 0),
-      requestBytes.reduce((a, b) => a + (b ?? 0), 0),
+      requestBytes.reduce((total: number, b) => total + (b ?? 0), 0),
       "servers received what the attempts sent",
     );
     const serverStarted = metrics.get("grpc.server.call.started")?.dataPoints as DataPoint<number>[];
