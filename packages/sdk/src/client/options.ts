@@ -58,12 +58,13 @@ export interface MeshClientOptions {
   readonly epochChangeHoldMs?: number;
   /**
    * OpenTelemetry MeterProvider for the gRFC A66 client instruments (`grpc.client.*`).
-   * Default: the global one, when the application registered one. Needs `@opentelemetry/api`.
+   * Needs the optional peer dependency @opentelemetry/api. Default: the global one, when the
+   * application registered one.
    */
   readonly meterProvider?: MeterProviderLike;
   /**
-   * OpenTelemetry TracerProvider for a span per call and per attempt. Default: the global one,
-   * when the application registered one. Needs `@opentelemetry/api`.
+   * OpenTelemetry TracerProvider for a span per call and per attempt. Needs the optional peer
+   * dependency @opentelemetry/api. Default: the global one, when the application registered one.
    */
   readonly tracerProvider?: TracerProviderLike;
   /** For tests. Default: a monotonic high-resolution clock. */

@@ -50,12 +50,13 @@ export interface MeshServerOptions {
   readonly logger?: Logger;
   /**
    * OpenTelemetry MeterProvider for the gRFC A66 server instruments (`grpc.server.*`).
-   * Default: the global one, when the application registered one. Needs `@opentelemetry/api`.
+   * Needs the optional peer dependency @opentelemetry/api. Default: the global one, when the
+   * application registered one.
    */
   readonly meterProvider?: MeterProviderLike;
   /**
    * OpenTelemetry TracerProvider for a SERVER span per call, continuing the caller's trace and
-   * active while the handler runs. Default: the global one, when registered.
+   * active while the handler runs. Default: the global one, when the application registered one.
    */
   readonly tracerProvider?: TracerProviderLike;
 }
