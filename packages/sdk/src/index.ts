@@ -26,4 +26,5 @@ export type { MeshServer, MeshServerAddress, MeshServerState } from "./server/me
 export { createMeshServer } from "./server/mesh-server.js";
 export type { MeshServerOptions } from "./server/options.js";
 export type { CallStatsSnapshot } from "./stats/index.js";
+export type { MeterProviderLike, TracerProviderLike } from "./telemetry/provider-types.js";
 export { SDK_VERSION } from "./version.js";

@@ -28,8 +28,10 @@ export type {
 } from "./breaker/index.js";
 export { CircuitBreaker, classifyOutcome, OutlierDetector } from "./breaker/index.js";
 export { SINGLE_RESPONSE_HEADER } from "./grpc/single-response.js";
+export { MethodCounters } from "./metrics/method-counters.js";
 export { TokenBucket } from "./ratelimit/index.js";
 export { RetryBudget } from "./retry/index.js";
 export { createRouter } from "./route/create-router.js";
 export type { RouteDestination, Router } from "./route/router.js";
 export { CallStats, CallStatsTable, LatencyHistogram } from "./stats/index.js";
+export { createClientTelemetry } from "./telemetry/index.js";

@@ -53,7 +53,7 @@ describe("fault injection", () => {
     let aborted = 0;
     let delayed = 0;
     for (let i = 0; i < n; i++) {
-      const config = admitCall(runtime, "/users.v1.Users/Get", new Metadata());
+      const config = admitCall(runtime, "/users.v1.Users/Get", new Metadata(), "mesh:///users");
       if (config.dynamicFilterFactories.some((f) => f instanceof RejectFilterFactory)) {
         aborted++;
         continue;
@@ -71,7 +71,7 @@ describe("fault injection", () => {
   it("gives matched calls the rule's timeout in place of the policy's", () => {
     const runtime = runtimeWith(FAULTY);
     for (let i = 0; i < 50; i++) {
-      const config = admitCall(runtime, "/users.v1.Users/Get", new Metadata());
+      const config = admitCall(runtime, "/users.v1.Users/Get", new Metadata(), "mesh:///users");
       if (config.methodConfig.timeout) {
         assert.deepEqual(config.methodConfig.timeout, { seconds: 0, nanos: 250_000_000 });
         return;

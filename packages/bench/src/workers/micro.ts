@@ -1,8 +1,10 @@
 /**
  * Micro-benchmarks of the SDK's per-call state machines, timed in a process of their own:
  * a pick for each balancer (10 endpoints), a breaker admission + outcome, a token-bucket take,
- * the retry budget, the endpoint load bookkeeping of one call, and a routed pick (the route
- * table's per-call decision, then the pick in the chosen subset's balancer).
+ * the retry budget, the endpoint load bookkeeping of one call, a routed pick (the route
+ * table's per-call decision, then the pick in the chosen subset's balancer), recording a call's
+ * metrics (prom-client children, as the client once did, against the SDK's own counters), and the
+ * OpenTelemetry hooks of a call when no provider exists.
  */
 import { Metadata } from "@grpc/grpc-js";
 import { validateRouteTable } from "@switchboard/core";
@@ -16,13 +18,16 @@ import { type LbAlgorithmName, type ResolvedPolicy, validatePolicy } from "@swit
 import {
   CircuitBreaker,
   createBalancer,
+  createClientTelemetry,
   createRouter,
   EndpointLoad,
+  MethodCounters,
   monotonicClock,
   type Pickable,
   RetryBudget,
   TokenBucket,
 } from "@switchboard/sdk/internals";
+import { Counter, Histogram, Registry } from "prom-client";
 import { rotate } from "../lib/stats.js";
 import type { Role } from "./role.js";
 
@@ -175,6 +180,47 @@ function stateOps(): Record<string, Op> {
   };
 }
 
+/** Recording one call's final code and latency: the per-call metrics work. */
+function recordOps(): Record<string, Op> {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: "requests_total",
+    help: "h",
+    labelNames: ["service", "method", "code"],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "request_duration_seconds",
+    help: "h",
+    labelNames: ["service", "method"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  // What the client did per call before: children looked up once, then inc/observe per call.
+  const okChild = requests.labels("echo", "echo.v1.EchoService/Echo", "OK");
+  const latencyChild = latency.labels("echo", "echo.v1.EchoService/Echo");
+  const counters = new MethodCounters("echo", "echo.v1.EchoService/Echo");
+  const telemetry = createClientTelemetry({});
+  let n = 0;
+  return {
+    "record a call: prom-client labels().inc/observe (before)": () => {
+      okChild.inc();
+      latencyChild.observe((1 + (n++ & 7)) / 1000);
+      return 1;
+    },
+    "record a call: SDK counters (after)": () => {
+      counters.record(0, 1 + (n++ & 7), 0);
+      return 1;
+    },
+    "OpenTelemetry hooks of a call, no provider": () => {
+      // The call's hooks when no provider exists: start (admission), attempt (picker), end (filter).
+      const call = telemetry?.startCall("/echo.v1.EchoService/Echo", "mesh:///echo");
+      if (call) call.end(0);
+      return call ? 0 : 1;
+    },
+  };
+}
+
 function timeOp(op: Op, iterations: number): number {
   let sink = 0;
   const t0 = process.hrtime.bigint();
@@ -185,7 +231,7 @@ function timeOp(op: Op, iterations: number): number {
 }
 
 export async function microRole(): Promise<Role> {
-  const ops = { ...pickOps(), ...routeOps(), ...stateOps() };
+  const ops = { ...pickOps(), ...routeOps(), ...stateOps(), ...recordOps() };
   return {
     info: { pid: process.pid, operations: Object.keys(ops) },
     commands: {

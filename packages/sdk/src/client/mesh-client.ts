@@ -5,6 +5,7 @@ import { registerWithGrpc } from "../grpc/register.js";
 import { ClientMetrics } from "../metrics/client-metrics.js";
 import { ClientReporter } from "../report/client-reporter.js";
 import { CallStatsTable } from "../stats/call-stats-table.js";
+import { type ClientTelemetry, createClientTelemetry } from "../telemetry/index.js";
 import { SDK_VERSION } from "../version.js";
 import { applyResponse } from "./apply-response.js";
 import { DiscoveryConnection } from "./discovery-connection.js";
@@ -66,6 +67,8 @@ class MeshClientImpl implements MeshClient, MeshHandle {
   private readonly logger: Logger;
   private readonly snapshots: SnapshotWriter | undefined;
   private readonly reporter: ClientReporter | undefined;
+  /** OpenTelemetry instruments and spans; undefined when no provider exists. */
+  private readonly telemetry: ClientTelemetry | undefined;
   private epoch = "";
   private lastUpdateAt: number | undefined;
   private lastFailure: string | undefined;
@@ -77,6 +80,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
     this.logger = options.logger.child({ component: "mesh-client", mesh: options.name });
     this.metrics = new ClientMetrics(options.registry, () => this.lastUpdateAt);
     this.caller = new DynamicCaller(options.name, options.channelCredentials);
+    this.telemetry = createClientTelemetry(options);
     this.snapshots = options.snapshotFile
       ? new SnapshotWriter(options.snapshotFile, this.logger, () => this.snapshotState())
       : undefined;
@@ -201,6 +205,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
       localZone: o.zone,
       epochChangeHoldMs: o.epochChangeHoldMs,
       openPeer: (peer) => this.openPeer(peer),
+      telemetry: this.telemetry,
     });
     this.runtimes.set(service, runtime);
     runtime.traffic.onStateChange(() => this.reporter?.stateChanged(service));

@@ -9,6 +9,7 @@ import {
 } from "@switchboard/core";
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { MeterProviderLike, TracerProviderLike } from "../telemetry/provider-types.js";
 import { DEFAULT_EPOCH_CHANGE_HOLD_MS } from "./service-view.js";
 
 export interface MeshClientOptions {
@@ -64,6 +65,17 @@ export interface MeshClientOptions {
    * shows the merged reports. Default 5000.
    */
   readonly reportIntervalMs?: number;
+  /**
+   * OpenTelemetry MeterProvider for the gRFC A66 client instruments (`grpc.client.*`).
+   * Needs the optional peer dependency @opentelemetry/api. Default: the global one, when the
+   * application registered one.
+   */
+  readonly meterProvider?: MeterProviderLike;
+  /**
+   * OpenTelemetry TracerProvider for a span per call and per attempt. Needs the optional peer
+   * dependency @opentelemetry/api. Default: the global one, when the application registered one.
+   */
+  readonly tracerProvider?: TracerProviderLike;
   /** For tests. Default: a monotonic high-resolution clock. */
   readonly clock?: Clock;
   /** For tests. Default: Math.random. */
@@ -87,6 +99,8 @@ export interface ResolvedMeshClientOptions {
   readonly epochChangeHoldMs: number;
   /** 0: no reports. */
   readonly reportIntervalMs: number;
+  readonly meterProvider: MeterProviderLike | undefined;
+  readonly tracerProvider: TracerProviderLike | undefined;
   readonly clock: Clock;
   readonly random: () => number;
 }
@@ -157,6 +171,8 @@ export function resolveMeshClientOptions(o: MeshClientOptions = {}): ResolvedMes
     reconnectMaxBackoffMs: max,
     epochChangeHoldMs: hold,
     reportIntervalMs,
+    meterProvider: o.meterProvider,
+    tracerProvider: o.tracerProvider,
     clock: o.clock ?? monotonicClock,
     random: o.random ?? Math.random,
   };

@@ -9,6 +9,7 @@ import { RouteRecords } from "../route/route-record.js";
 import { Router } from "../route/router.js";
 import { CallStats } from "../stats/call-stats.js";
 import type { CallStatsTable } from "../stats/call-stats-table.js";
+import type { ClientTelemetry } from "../telemetry/index.js";
 import type { MeshEndpoint } from "./endpoint.js";
 import { MethodRecord } from "./method-record.js";
 import type { ApplyOutcome } from "./service-view.js";
@@ -30,6 +31,8 @@ export interface RuntimeDeps {
    * and connected while the link is open. Without it, such routes fail their calls.
    */
   readonly openPeer?: (service: string) => PeerLink;
+  /** OpenTelemetry for calls; undefined when no provider exists (then calls never touch it). */
+  readonly telemetry?: ClientTelemetry | undefined;
 }
 
 /** Another service this one's routes send calls to. */

@@ -53,6 +53,7 @@ function rejection(
   startMs: number,
   destination: RouteDestination | undefined,
   reason: "rate_limited" | "circuit_open" | undefined,
+  target: string,
 ): CallConfig {
   const entry = runtime.method(path);
   if (reason) entry.record.rejected(reason);
@@ -62,6 +63,7 @@ function rejection(
     runtime.deps.clock,
     startMs,
     destination?.record,
+    runtime.deps.telemetry?.startCall(path, target),
   );
   return {
     methodConfig: { name: [] },
@@ -84,7 +86,12 @@ function drawn(random: () => number, perMillion: number): boolean {
  * the call's deadline and retry policy, and the per-call context the picker shares across
  * attempts.
  */
-export function admitCall(runtime: ServiceRuntime, path: string, metadata: Metadata): CallConfig {
+export function admitCall(
+  runtime: ServiceRuntime,
+  path: string,
+  metadata: Metadata,
+  target: string,
+): CallConfig {
   const { clock, random } = runtime.deps;
   const startMs = clock.now();
   const entry = runtime.method(path);
@@ -95,7 +102,7 @@ export function admitCall(runtime: ServiceRuntime, path: string, metadata: Metad
   const fault = rule?.resolved.fault;
   if (fault?.abort && drawn(random, fault.abort.perMillion)) {
     const details = `fault injected by route "${rule?.name}"`;
-    return rejection(runtime, path, fault.abort.code, details, startMs, destination, undefined);
+    return rejection(runtime, path, fault.abort.code, details, startMs, destination, undefined, target);
   }
   if (policy.rateLimit) {
     const bucket = runtime.traffic.bucket(policy.rateLimitScope, policy.rateLimit);
@@ -110,6 +117,7 @@ export function admitCall(runtime: ServiceRuntime, path: string, metadata: Metad
         startMs,
         destination,
         "rate_limited",
+        target,
       );
     }
   }
@@ -121,7 +129,16 @@ export function admitCall(runtime: ServiceRuntime, path: string, metadata: Metad
     if (!permit) {
       const scope = policy.breakerScope === "*" ? "" : ` (${policy.breakerScope})`;
       const details = `switchboard: circuit breaker open for ${runtime.service}${scope}; failing fast, next probe in ${Math.ceil(breaker.retryAfterMs())} ms`;
-      return rejection(runtime, path, status.UNAVAILABLE, details, startMs, destination, "circuit_open");
+      return rejection(
+        runtime,
+        path,
+        status.UNAVAILABLE,
+        details,
+        startMs,
+        destination,
+        "circuit_open",
+        target,
+      );
     }
   }
   runtime.traffic.budget.recordRequest();
@@ -137,6 +154,7 @@ export function admitCall(runtime: ServiceRuntime, path: string, metadata: Metad
     lastStatus: undefined,
     deadlineMs: undefined,
     retries: 0,
+    telemetry: runtime.deps.telemetry?.startCall(path, target),
   };
   const pickInformation = { [CALL_CONTEXT]: ctx } as unknown as { [key: string]: string };
   const filters: experimental.FilterFactory<experimental.Filter>[] = [

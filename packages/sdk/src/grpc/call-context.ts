@@ -1,6 +1,7 @@
 import type { Metadata, StatusObject } from "@grpc/grpc-js";
 import type { MethodPolicyView } from "@switchboard/core";
 import type { RouteDestination } from "../route/router.js";
+import type { CallTelemetry } from "../telemetry/index.js";
 
 /**
  * Per-call state shared by every attempt of one call. The config selector creates it and hands
@@ -27,6 +28,8 @@ export interface CallContext {
   deadlineMs: number | undefined;
   /** Retries the picker let through. */
   retries: number;
+  /** OpenTelemetry for this call and its attempts; undefined when no provider exists. */
+  readonly telemetry: CallTelemetry | undefined;
 }
 
 /** Key of the CallContext in `PickArgs.extraPickInfo` (a symbol: invisible to anything iterating it). */

@@ -4,6 +4,7 @@ import type { BreakerPermit, CircuitBreaker } from "../breaker/circuit-breaker.j
 import type { FailureSources } from "../breaker/failure-sources.js";
 import type { MethodRecord } from "../client/method-record.js";
 import type { RouteRecord } from "../route/route-record.js";
+import type { CallTelemetry } from "../telemetry/index.js";
 import type { CallContext } from "./call-context.js";
 import { SINGLE_RESPONSE_HEADER } from "./single-response.js";
 
@@ -61,6 +62,7 @@ class OutcomeFilter extends experimental.BaseFilter {
     const latencyMs = this.clock.now() - ctx.startMs;
     this.record.record(s.code, latencyMs, ctx.retries);
     ctx.destination?.record.record(s.code, latencyMs);
+    ctx.telemetry?.end(s.code);
     const admitted = this.admitted;
     if (admitted) {
       const { breaker, permit } = admitted;
@@ -126,16 +128,18 @@ export class RejectFilterFactory implements experimental.FilterFactory<experimen
     private readonly clock: Clock,
     private readonly startMs: number,
     /** The route rule's destination, when a route matched the call. */
-    private readonly route?: RouteRecord,
+    private readonly route: RouteRecord | undefined,
+    private readonly telemetry: CallTelemetry | undefined,
   ) {}
 
   createFilter(): experimental.Filter {
     const filter = new RejectFilter(this.rejection);
-    const { record, clock, startMs, route } = this;
+    const { record, clock, startMs, route, telemetry } = this;
     filter.receiveTrailers = (s: StatusObject) => {
       const latencyMs = clock.now() - startMs;
       record.record(s.code, latencyMs, 0);
       route?.record(s.code, latencyMs);
+      telemetry?.end(s.code);
       return s;
     };
     return filter;

@@ -3,6 +3,7 @@ import type { BalancerPicker, Pickable } from "../balancer/types.js";
 import type { BreakerPermit } from "../breaker/circuit-breaker.js";
 import type { ServiceRuntime } from "../client/service-runtime.js";
 import type { RouteDestination, Router } from "../route/router.js";
+import { AttemptTelemetrySubchannel } from "../telemetry/index.js";
 import { type CallContext, callContextOf, deadlineFromMetadata } from "./call-context.js";
 import { PerTryTimeoutSubchannel } from "./per-try-timeout.js";
 
@@ -185,10 +186,13 @@ export class MeshPicker implements Picker {
     let startedAt = 0;
     let permit: BreakerPermit | undefined;
     const perTryMs = ctx?.method.retry?.perTryTimeoutMs;
-    const subchannel =
+    let subchannel =
       perTryMs !== undefined && result.subchannel
         ? new PerTryTimeoutSubchannel(result.subchannel, perTryMs, key)
         : result.subchannel;
+    // OpenTelemetry: the attempt is reported from the subchannel it starts on (undefined: none).
+    const telemetry = ctx?.telemetry;
+    if (telemetry && subchannel) subchannel = new AttemptTelemetrySubchannel(subchannel, telemetry, key);
     return {
       pickResultType: PickResultType.COMPLETE,
       subchannel,

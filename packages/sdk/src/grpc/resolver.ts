@@ -46,10 +46,11 @@ class MeshResolver implements experimental.Resolver {
   ) {
     this.service = serviceOf(target);
     this.meshName = target.authority || undefined;
+    const targetUri = experimental.uriToString(target);
     this.selector = {
       invoke: (path: string, metadata: Metadata) => {
         if (!this.runtime) throw new Error("switchboard: config selector used before resolution");
-        return admitCall(this.runtime, path, metadata);
+        return admitCall(this.runtime, path, metadata, targetUri);
       },
       unref: () => {},
     };

@@ -1,6 +1,6 @@
 import { Counter, Gauge, register as globalRegistry, Histogram, type Registry } from "prom-client";
-
-const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+import { callSeries, rejectedSeries } from "./call-series.js";
+import { type CallCounterTable, LATENCY_BUCKETS_S } from "./method-counters.js";
 
 /** The series named `name` on `registry`, created by `make` the first time. */
 function once<T>(registry: Registry, name: string, make: () => T): T {
@@ -26,6 +26,8 @@ function gauge<L extends string>(registry: Registry, name: string, help: string,
  * series is created once and reused.
  */
 export class ClientMetrics {
+  /** Per-(service, method) call counters: recorded per call, read by the series below at scrape time. */
+  readonly calls: CallCounterTable;
   readonly requests: Counter<"service" | "method" | "code">;
   readonly latency: Histogram<"service" | "method">;
   readonly retries: Counter<"service" | "method">;
@@ -43,40 +45,19 @@ export class ClientMetrics {
 
   constructor(registry: Registry = globalRegistry, lastUpdateMs: () => number | undefined = () => undefined) {
     const r = registry;
-    this.requests = counter(
-      r,
-      "switchboard_client_requests_total",
-      "Calls made through the mesh, by final gRPC status code (after retries).",
-      ["service", "method", "code"],
-    );
-    this.latency = once(
-      r,
-      "switchboard_client_request_duration_seconds",
-      () =>
-        new Histogram({
-          name: "switchboard_client_request_duration_seconds",
-          help: "Call latency as the caller saw it, retries and backoff included.",
-          labelNames: ["service", "method"],
-          buckets: LATENCY_BUCKETS_S,
-          registers: [r],
-        }),
-    );
-    this.retries = counter(r, "switchboard_client_retries_total", "Retry attempts sent.", [
-      "service",
-      "method",
-    ]);
+    ({
+      table: this.calls,
+      requests: this.requests,
+      latency: this.latency,
+      retries: this.retries,
+    } = callSeries(r, (name, make) => once(r, name, make)));
     this.retriesDenied = counter(
       r,
       "switchboard_client_retries_denied_total",
       "Retries not sent: reason=budget (retry budget exhausted) or deadline (no time left).",
       ["service", "reason"],
     );
-    this.rejected = counter(
-      r,
-      "switchboard_client_rejected_total",
-      "Calls failed locally without a network call: reason=rate_limited or circuit_open.",
-      ["service", "method", "reason"],
-    );
+    this.rejected = rejectedSeries(r, this.calls, (name, make) => once(r, name, make));
     this.breakerState = gauge(
       r,
       "switchboard_client_breaker_state",
@@ -119,7 +100,7 @@ export class ClientMetrics {
           name: "switchboard_client_route_duration_seconds",
           help: "Latency of calls a route rule matched, by rule and destination, retries included.",
           labelNames: ["service", "route", "destination"],
-          buckets: LATENCY_BUCKETS_S,
+          buckets: [...LATENCY_BUCKETS_S],
           registers: [r],
         }),
     );

@@ -9,6 +9,7 @@ import { formatEndpointId, healthToProto } from "@switchboard/core";
 import { RegistrationClient } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import type { Logger } from "pino";
 import { runServing } from "../route/propagation.js";
+import { createServerTelemetry, type ServerTelemetry } from "../telemetry/index.js";
 import { HealthService, HealthStatusTable } from "./health-service.js";
 import { InFlightTracker } from "./in-flight.js";
 import {
@@ -56,6 +57,8 @@ class MeshServerImpl implements MeshServer {
   private readonly health = new HealthStatusTable();
   private readonly serviceNames: string[] = [];
   private readonly logger: Logger;
+  /** OpenTelemetry instruments and spans; undefined when no provider exists. */
+  private readonly telemetry: ServerTelemetry | undefined;
   private registrar: Registrar | undefined;
   private clients: RegistrationClient[] = [];
   private draining: Promise<void> | undefined;
@@ -63,9 +66,11 @@ class MeshServerImpl implements MeshServer {
 
   constructor(private readonly o: ResolvedMeshServerOptions) {
     this.logger = o.logger.child({ component: "mesh-server", service: o.service });
+    this.telemetry = createServerTelemetry(o);
     this.server = new GrpcServer({
       ...o.serverOptions,
       interceptors: [
+        ...(this.telemetry ? [this.telemetry.interceptor] : []),
         this.tracker.interceptor,
         singleResponseInterceptor,
         ...(o.serverOptions.interceptors ?? []),
@@ -79,7 +84,10 @@ class MeshServerImpl implements MeshServer {
   }
 
   addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): this {
-    this.server.addService(service, carryingHeaders(implementation));
+    this.server.addService(
+      this.telemetry?.countingSizes(service) ?? service,
+      carryingHeaders(implementation),
+    );
     const first = Object.values(service)[0] as { path?: string } | undefined;
     const name = first?.path?.split("/")[1];
     if (name) this.serviceNames.push(name);

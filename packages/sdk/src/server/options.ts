@@ -9,6 +9,7 @@ import {
 } from "@grpc/grpc-js";
 import { guardedLogDestination } from "@switchboard/core";
 import pino, { type Logger } from "pino";
+import type { MeterProviderLike, TracerProviderLike } from "../telemetry/provider-types.js";
 
 export interface MeshServerOptions {
   /** Mesh service name clients call (`mesh:///<service>`). Required. */
@@ -47,6 +48,17 @@ export interface MeshServerOptions {
   readonly exitAfterSignalDrain?: boolean;
   /** Default: pino at `SWITCHBOARD_LOG_LEVEL` (else "info") on stderr. */
   readonly logger?: Logger;
+  /**
+   * OpenTelemetry MeterProvider for the gRFC A66 server instruments (`grpc.server.*`).
+   * Needs the optional peer dependency @opentelemetry/api. Default: the global one, when the
+   * application registered one.
+   */
+  readonly meterProvider?: MeterProviderLike;
+  /**
+   * OpenTelemetry TracerProvider for a SERVER span per call, continuing the caller's trace and
+   * active while the handler runs. Default: the global one, when the application registered one.
+   */
+  readonly tracerProvider?: TracerProviderLike;
 }
 
 export interface ResolvedMeshServerOptions {
@@ -70,6 +82,8 @@ export interface ResolvedMeshServerOptions {
   readonly handleSignals: boolean;
   readonly exitAfterSignalDrain: boolean;
   readonly logger: Logger;
+  readonly meterProvider: MeterProviderLike | undefined;
+  readonly tracerProvider: TracerProviderLike | undefined;
 }
 
 function nonNegative(v: number | undefined, fallback: number, field: string): number {
@@ -127,6 +141,8 @@ export function resolveMeshServerOptions(o: MeshServerOptions): ResolvedMeshServ
     logger:
       o.logger ??
       pino({ level: env.SWITCHBOARD_LOG_LEVEL || "info" }, guardedLogDestination({ stream: process.stderr })),
+    meterProvider: o.meterProvider,
+    tracerProvider: o.tracerProvider,
   };
 }
 
