@@ -36,7 +36,7 @@ const FAULT_LABELS: Readonly<Record<Fault, string>> = {
 };
 
 const SIZES = {
-  tiny: { rounds: 1, concurrency: 8, beforeFaultMs: 300, afterFaultMs: 600, deadlineMs: 2000 },
+  tiny: { rounds: 1, concurrency: 4, beforeFaultMs: 200, afterFaultMs: 400, deadlineMs: 2000 },
   quick: { rounds: 2, concurrency: 32, beforeFaultMs: 1000, afterFaultMs: 2000, deadlineMs: 2000 },
   full: { rounds: 4, concurrency: 32, beforeFaultMs: 2000, afterFaultMs: 3000, deadlineMs: 2000 },
 } as const;
@@ -198,7 +198,8 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
   try {
     for (let r = 0; r < p.rounds; r++) {
       for (const fault of rotate(FAULTS, r))
-        for (const v of rotate(VARIANTS, r)) samples.push(await oneRun(ctx, cp.address, admin, p, fault, v, r));
+        for (const v of rotate(VARIANTS, r))
+          samples.push(await oneRun(ctx, cp.address, admin, p, fault, v, r));
     }
   } finally {
     admin.close();
@@ -213,4 +214,8 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
   };
 }
 
-export const failoverBench: Bench = { name: "failover", title: "Failover (one instance of three fails)", run };
+export const failoverBench: Bench = {
+  name: "failover",
+  title: "Failover (one instance of three fails)",
+  run,
+};

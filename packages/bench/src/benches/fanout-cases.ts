@@ -8,8 +8,8 @@ import type { RedisServerHandle } from "@switchboard/control-plane/testing";
 import { Registration } from "../lib/admin.js";
 import { sleep, wallMs } from "../lib/clock.js";
 import { type ControlPlaneProcess, cpuMsOf, startControlPlaneProcess } from "../lib/control-plane-process.js";
-import { median } from "../lib/stats.js";
 import { RedisCpu } from "../lib/redis-cpu.js";
+import { median } from "../lib/stats.js";
 import { stopAll, WorkerProcess } from "../lib/worker-process.js";
 import type { ArrivalReport } from "../workers/arrivals.js";
 import type { SubscriberLoadSetup } from "../workers/watch-load.js";
@@ -122,7 +122,13 @@ async function oneChange(
   };
 }
 
-function startReplicas(ctx: BenchContext, redis: RedisServerHandle, p: FanoutParams, c: FanoutCase, tag: string) {
+function startReplicas(
+  ctx: BenchContext,
+  redis: RedisServerHandle,
+  p: FanoutParams,
+  c: FanoutCase,
+  tag: string,
+) {
   return Promise.all(
     Array.from({ length: c.replicas }, (_, i) =>
       startControlPlaneProcess({

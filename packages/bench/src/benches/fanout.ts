@@ -23,12 +23,12 @@ const SIZES = {
     scaleOut: 40,
     scaleOutReplicas: [1, 3],
     rounds: 1,
-    changes: 3,
+    changes: 2,
     warmupChanges: 1,
     loadProcesses: 2,
     streamsPerConnection: 20,
     endpoints: 3,
-    settleMs: 200,
+    settleMs: 100,
   },
   quick: {
     sizes: [1000, 10000],
@@ -59,7 +59,11 @@ const SIZES = {
 export function fanoutCases(p: Params): FanoutCase[] {
   return [
     ...p.sizes.map((subscribers) => ({ protocol: "native" as const, subscribers, replicas: 1 })),
-    ...p.scaleOutReplicas.map((replicas) => ({ protocol: "native" as const, subscribers: p.scaleOut, replicas })),
+    ...p.scaleOutReplicas.map((replicas) => ({
+      protocol: "native" as const,
+      subscribers: p.scaleOut,
+      replicas,
+    })),
   ];
 }
 

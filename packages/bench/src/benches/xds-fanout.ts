@@ -4,8 +4,9 @@
  * until the last stream has acked it. The same number of native Discovery Watch streams runs
  * beside it, rounds interleaved, in the native fan-out's table format.
  */
-import type { FanoutParams } from "./fanout-cases.js";
+
 import { runRounds } from "./fanout.js";
+import type { FanoutParams } from "./fanout-cases.js";
 import { renderFanout } from "./fanout-table.js";
 import { type Bench, type BenchContext, type BenchOutput, sized } from "./types.js";
 
@@ -17,12 +18,12 @@ const SIZES = {
   tiny: {
     sizes: [40],
     rounds: 1,
-    changes: 3,
+    changes: 2,
     warmupChanges: 1,
     loadProcesses: 2,
     streamsPerConnection: 20,
     endpoints: 3,
-    settleMs: 200,
+    settleMs: 100,
   },
   quick: {
     sizes: [1000],

@@ -1,12 +1,5 @@
 /** The echo service: a server implementation with per-instance delay, and a promise call. */
-import {
-  Metadata,
-  type ServerUnaryCall,
-  type ServiceError,
-  type sendUnaryData,
-  status,
-} from "@grpc/grpc-js";
-import type { ServedLog } from "./served-log.js";
+import { Metadata, type ServerUnaryCall, type ServiceError, type sendUnaryData, status } from "@grpc/grpc-js";
 import {
   type EchoRequest,
   type EchoResponse,
@@ -14,6 +7,7 @@ import {
   type EchoServiceServer,
   EchoServiceService,
 } from "../gen/echo/v1/echo.js";
+import type { ServedLog } from "./served-log.js";
 
 export { EchoServiceClient } from "../gen/echo/v1/echo.js";
 export { EchoServiceService };

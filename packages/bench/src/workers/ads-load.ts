@@ -6,7 +6,7 @@
  * responses it has acked: an endpoint change is one more. The arrival time of a change is
  * when the stream's ACK of it is written.
  */
-import { type ClientDuplexStream, Client, credentials } from "@grpc/grpc-js";
+import { Client, type ClientDuplexStream, credentials } from "@grpc/grpc-js";
 import { ADS_METHOD, decodeAdsResponseHead, encodeAdsRequest, XDS_TYPE_URLS } from "../lib/ads-wire.js";
 import { Arrivals } from "./arrivals.js";
 import type { Role } from "./role.js";

@@ -19,10 +19,7 @@ export interface EchoServerInfo {
   readonly pid: number;
 }
 
-async function startInstance(
-  setup: EchoServerSetup,
-  delayMs: number,
-): Promise<Instance> {
+async function startInstance(setup: EchoServerSetup, delayMs: number): Promise<Instance> {
   let address = "";
   const state: EchoInstanceState = { failing: false, log: new ServedLog() };
   const server = createMeshServer({
