@@ -12,14 +12,20 @@ function fanoutMethod(r: BenchRecord, streams: string): string {
     "through the Registration API of the first replica; the clock starts just before that call",
     "and stops when the last stream has the change (the time of the first and of the median",
     "stream are shown too). Changes are made one at a time, each after the previous one reached",
-    `every stream; the first ${setting(r, "warmupChanges")} are not counted (V8 compiles the load`,
-    "processes' decode-and-ack path over them). Fresh control planes are started for each case",
+    `every stream; warm-up changes (${setting(r, "warmupChanges")}) come first and are not counted`,
+    "(V8 compiles the load processes' decode-and-ack path over them). Fresh control planes are started for each case",
     "and round. CP CPU per change is the CPU time of every replica together from the change",
     "until the last stream had it (10 ms ticks, from /proc); Redis CPU per change is",
     "redis-server's own used_cpu_sys + used_cpu_user (INFO cpu) over the same span. RSS per",
     "subscriber is the growth of the replicas' resident sets from before the first stream to",
     "after the last first response, divided by the subscribers.",
   );
+}
+
+function oneReplicaSizes(r: BenchRecord): string {
+  const sizes = r.params.sizes;
+  if (!Array.isArray(sizes) || sizes.length === 0) return "";
+  return `${settingList(r, "sizes")} subscribers run on one replica;`;
 }
 
 const fanout: BenchNotes = {
@@ -29,8 +35,9 @@ const fanout: BenchNotes = {
         r,
         "raw Discovery Watch streams, each saying hello, subscribing to one service and acking every response as the SDK does,",
       ),
-      `Sizes ${settingList(r, "sizes")} run on one replica; ${setting(r, "scaleOut")} subscribers`,
-      `run on ${settingList(r, "scaleOutReplicas")} replicas, to show what replicas cost.`,
+      oneReplicaSizes(r),
+      `${setting(r, "scaleOut")} subscribers run on ${settingList(r, "scaleOutReplicas")} replicas,`,
+      "to show what replicas cost.",
     ),
   meaning: () =>
     join(
