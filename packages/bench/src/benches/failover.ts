@@ -15,14 +15,14 @@ import { rotate, type Spread, spread } from "../lib/stats.js";
 import { stopAll } from "../lib/worker-process.js";
 import type { FailoverResult } from "../workers/failover-run.js";
 import { addressesOf, type EchoServerProcess, startEchoClient, startEchoServers } from "./echo-cluster.js";
-import { DATA_PATH_POLICY } from "./policies.js";
+import { FAILOVER_POLICY } from "./policies.js";
 import { type Bench, type BenchContext, type BenchOutput, sized, type TargetCheck } from "./types.js";
 
 const VARIANTS = ["mesh", "round_robin", "round_robin_retry"] as const;
 type Variant = (typeof VARIANTS)[number];
 
 const LABELS: Readonly<Record<Variant, string>> = {
-  mesh: "Switchboard mesh:/// (peak_ewma, breaker, retries)",
+  mesh: "Switchboard mesh:/// (peak_ewma, breaker, outlier ejection, retries)",
   round_robin: "grpc-js round_robin, 3 addresses",
   round_robin_retry: "grpc-js round_robin + retryPolicy (UNAVAILABLE), 3 addresses",
 };
@@ -77,7 +77,7 @@ async function oneRun(
   round: number,
 ): Promise<Sample> {
   const service = `failover-${fault}-${round}-${variant}`;
-  if (variant === "mesh") await admin.setPolicy(service, DATA_PATH_POLICY);
+  if (variant === "mesh") await admin.setPolicy(service, FAILOVER_POLICY);
   const servers = await startEchoServers(controlPlane, service, [[0], [0], [0]], 1000);
   const victim = servers[0] as EchoServerProcess;
   const victimAddress = victim.info.addresses[0] ?? "";
@@ -209,7 +209,7 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
   return {
     table: render(summaries),
     targets: targetChecks(summaries, p),
-    params: { ...p, instances: 3, serverProcesses: 3, policy: DATA_PATH_POLICY },
+    params: { ...p, instances: 3, serverProcesses: 3, policy: FAILOVER_POLICY },
     data: { samples, summaries },
   };
 }
