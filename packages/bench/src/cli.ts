@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BENCHES } from "./benches/index.js";
 import type { Bench, BenchContext } from "./benches/types.js";
-import { type CliArgs, parseArgs, USAGE } from "./lib/args.js";
+import { type CliArgs, parseArgs, usage } from "./lib/args.js";
 import { verdict } from "./lib/format.js";
 import { machineInfo } from "./lib/machine.js";
 import { foreignPercent, loadSnapshot, waitQuiet } from "./lib/machine-load.js";
@@ -17,6 +17,15 @@ import { renderReport } from "./report/render.js";
 
 const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = resolve(PACKAGE_ROOT, "..", "..");
+/** The results of the last full run, committed beside BENCHMARKS.md (one file per benchmark). */
+const COMMITTED_RESULTS = resolve(PACKAGE_ROOT, "results");
+
+/** Full runs write the committed results; smaller ones a directory of their own (not committed),
+ * so that a quick run never stands in for a full one. */
+function resultsDirOf(args: CliArgs): string {
+  if (args.resultsDir) return resolve(args.resultsDir);
+  return args.level === "full" ? COMMITTED_RESULTS : resolve(COMMITTED_RESULTS, args.level);
+}
 
 function selected(names: readonly string[]): Bench[] {
   if (names.length === 0) return [...BENCHES];
@@ -36,7 +45,7 @@ function printRecord(record: BenchRecord): void {
 
 async function runBenches(args: CliArgs): Promise<number> {
   const benches = selected(args.names);
-  const resultsDir = resolve(args.resultsDir ?? resolve(PACKAGE_ROOT, "results"));
+  const resultsDir = resultsDirOf(args);
   const machine = machineInfo();
   const command = ["pnpm bench", ...process.argv.slice(2)].join(" ");
   const ctx: BenchContext = {
@@ -77,7 +86,7 @@ async function runBenches(args: CliArgs): Promise<number> {
 }
 
 function writeReport(args: CliArgs): number {
-  const resultsDir = resolve(args.resultsDir ?? resolve(PACKAGE_ROOT, "results"));
+  const resultsDir = resolve(args.resultsDir ?? COMMITTED_RESULTS);
   const records = readRecords(resultsDir);
   const file = resolve(args.reportFile ?? resolve(REPO_ROOT, "BENCHMARKS.md"));
   writeFileSync(file, renderReport(records, BENCHES));
@@ -86,9 +95,10 @@ function writeReport(args: CliArgs): number {
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const names = BENCHES.map((b) => b.name);
+  const args = parseArgs(process.argv.slice(2), names);
   if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage(names)}\n`);
     return 0;
   }
   return args.writeReport ? writeReport(args) : runBenches(args);

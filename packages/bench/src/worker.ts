@@ -3,6 +3,7 @@
  * arguments, starts the role, reports ready, then runs the commands it is sent over IPC.
  */
 import { isCommand } from "./lib/ipc.js";
+import { adsLoadRole } from "./workers/ads-load.js";
 import { echoClientRole } from "./workers/echo-client.js";
 import { echoServerRole } from "./workers/echo-server.js";
 import { microRole } from "./workers/micro.js";
@@ -14,6 +15,7 @@ const ROLES: Readonly<Record<string, RoleFactory>> = {
   "echo-server": echoServerRole,
   "echo-client": echoClientRole,
   "watch-load": watchLoadRole,
+  "ads-load": adsLoadRole,
   "write-load": writeLoadRole,
   micro: microRole,
 };

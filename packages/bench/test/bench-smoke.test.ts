@@ -7,7 +7,9 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-const NAMES = ["data-path", "fanout", "write-path", "failover", "lb-quality", "micro"];
+const RESULTS = fileURLToPath(new URL("../results", import.meta.url));
+const REPORT = fileURLToPath(new URL("../../../BENCHMARKS.md", import.meta.url));
+const NAMES = ["data-path", "fanout", "xds-fanout", "write-path", "failover", "lb-quality", "micro"];
 
 interface Run {
   readonly code: number | null;
@@ -35,6 +37,21 @@ function runCli(args: readonly string[], timeoutMs: number): Promise<Run> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The table rows (header and rule excluded) of one benchmark's printed section, split in cells. */
+function rowsOf(stdout: string, name: string): string[][] {
+  const at = stdout.indexOf(`(${name})\n`);
+  const section = stdout.slice(at).split("\n## ")[0] ?? "";
+  return section
+    .split("\n")
+    .filter((l) => l.startsWith("|"))
+    .slice(2)
+    .map((l) => l.split("|").map((c) => c.trim()));
+}
+
+function targetsOf(dir: string, name: string): Target[] {
+  return (JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as { targets: Target[] }).targets;
 }
 
 interface Target {
@@ -98,6 +115,50 @@ describe("pnpm bench at tiny sizes", () => {
     }
   });
 
+  it("compares the mesh cases (c0) and (c) with grpc-js round_robin over the same instances", () => {
+    const rows = rowsOf(run.stdout, "data-path");
+    assert.deepEqual(
+      rows.map((r) => r[1]?.slice(0, 4)),
+      ["(b) ", "(c0)", "(c) ", "(d) "],
+    );
+    assert.match(rows[0]?.[1] ?? "", /round_robin/);
+    const names = targetsOf(dir, "data-path").map((t) => t.name);
+    for (const c of ["(c0)", "(c)"])
+      for (const what of ["throughput vs (b)", "CPU per call vs (b)"])
+        assert.ok(names.includes(`${c} ${what}`), `target ${c} ${what}`);
+  });
+
+  it("runs the fan-out on one replica and on three, with Redis CPU per change", () => {
+    const rows = rowsOf(run.stdout, "fanout");
+    assert.deepEqual(
+      rows.map((r) => r[3]),
+      ["1", "3"],
+    );
+    for (const r of rows) assert.match(r[12] ?? "", /^\d+\.\d\d$/, "Redis CPU per change, ms");
+  });
+
+  it("runs ADS streams beside Discovery Watch streams, every change acked by each", () => {
+    const rows = rowsOf(run.stdout, "xds-fanout");
+    assert.deepEqual(
+      rows.map((r) => r[1]),
+      ["Discovery Watch", "xDS ADS"],
+    );
+    for (const r of rows) assert.ok(Number(r[4]) > 0, "changes counted");
+  });
+
+  it("fails one instance two ways under three clients, the failing one counting its own calls", () => {
+    const rows = rowsOf(run.stdout, "failover");
+    assert.equal(rows.length, 6);
+    const unavailable = rows.filter((r) => r[1]?.startsWith("answers UNAVAILABLE"));
+    assert.equal(unavailable.length, 3);
+    assert.ok(
+      rows.some((r) => r[2]?.includes("retryPolicy")),
+      "grpc-js round_robin with retryPolicy",
+    );
+    const plain = unavailable.find((r) => r[2]?.startsWith("grpc-js round_robin, ")) as string[];
+    assert.ok(Number(plain[5]?.replace(/,/g, "")) > 0, "round_robin's calls reached the failing instance");
+  });
+
   it("writes BENCHMARKS.md from the JSON results, with every table as printed", async () => {
     const file = join(dir, "BENCHMARKS.md");
     const r = await runCli(["--write-report", "--results-dir", dir, "--report-file", file], 30_000);
@@ -108,6 +169,23 @@ describe("pnpm bench at tiny sizes", () => {
     for (const name of NAMES) {
       const record = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as { table: string };
       assert.ok(text.includes(record.table), `${name}: table in the report`);
+    }
+    const prose = text.split("\n").filter((l) => l.startsWith("**"));
+    for (const line of prose)
+      assert.doesNotMatch(line, /n\/a/, `a setting the notes quote is missing: ${line}`);
+  });
+});
+
+describe("BENCHMARKS.md in the repository", () => {
+  it("is exactly what --write-report derives from the committed results", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "switchboard-report-"));
+    try {
+      const file = join(dir, "BENCHMARKS.md");
+      const r = await runCli(["--write-report", "--results-dir", RESULTS, "--report-file", file], 30_000);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(REPORT, "utf8"), readFileSync(file, "utf8"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -13,6 +13,12 @@ export const DATA_PATH_POLICY: DeepPartial<Policy> = {
 };
 
 /**
+ * Failover: the data-path policy with per-endpoint outlier ejection (its breaker and cap at their
+ * defaults), which takes an instance that keeps failing out of rotation.
+ */
+export const FAILOVER_POLICY: DeepPartial<Policy> = { ...DATA_PATH_POLICY, outlierDetection: {} };
+
+/**
  * Balancing policies compared by lb-quality: the three algorithms at their defaults, and
  * peak_ewma with a shorter decay (1 s instead of the default 10 s), to show what the decay does.
  */

@@ -14,25 +14,30 @@ export interface CliArgs {
   readonly help: boolean;
 }
 
-export const USAGE = `Usage: pnpm bench [name ...] [flags]
+/** The help text, naming the benchmarks there are. */
+export function usage(names: readonly string[]): string {
+  return `Usage: pnpm bench [name ...] [flags]
 
 Runs the benchmarks (all, or the ones named), prints a Markdown table for each and writes
-its results to packages/bench/results/<name>.json.
+its results to <results-dir>/<name>.json.
 
-Names: data-path, fanout, write-path, failover, lb-quality, micro
+Names: ${names.join(", ")}
 
 Flags:
-  --quick               small sizes (the whole suite in under 5 minutes on 2 cores)
+  --quick               small sizes (the whole suite in under 8 minutes on 2 cores)
   --tiny                the smallest sizes (the CI smoke test)
-  --results-dir <dir>   where the JSON results go (default packages/bench/results)
+  --results-dir <dir>   where the JSON results go (default: packages/bench/results for the
+                        full sizes, the results committed beside BENCHMARKS.md;
+                        packages/bench/results/quick or /tiny otherwise, not committed)
   --write-report        write BENCHMARKS.md from the JSON results (runs no benchmark)
   --report-file <file>  where --write-report writes (default BENCHMARKS.md at the repository root)
   --wait-quiet <s>      before each benchmark, wait up to <s> seconds for other processes to
                         use under 10 % of the machine's CPU
   --cpu-prof <dir>      profile the side under test (mesh client, control plane, micro) into <dir>
   --help                this text`;
+}
 
-export function parseArgs(argv: readonly string[]): CliArgs {
+export function parseArgs(argv: readonly string[], benchNames: readonly string[]): CliArgs {
   const names: string[] = [];
   let level: SizeLevel = "full";
   let resultsDir: string | undefined;
@@ -57,7 +62,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (a === "--write-report") writeReport = true;
     else if (a === "--help" || a === "-h") help = true;
     else if (a === "--") continue;
-    else if (a.startsWith("-")) throw new Error(`unknown flag ${a}\n\n${USAGE}`);
+    else if (a.startsWith("-")) throw new Error(`unknown flag ${a}\n\n${usage(benchNames)}`);
     else names.push(a);
   }
   if (!(waitQuietSec >= 0)) throw new Error("--wait-quiet needs a number of seconds");

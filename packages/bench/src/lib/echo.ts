@@ -1,5 +1,5 @@
 /** The echo service: a server implementation with per-instance delay, and a promise call. */
-import { Metadata, type ServerUnaryCall, type ServiceError, type sendUnaryData } from "@grpc/grpc-js";
+import { Metadata, type ServerUnaryCall, type ServiceError, type sendUnaryData, status } from "@grpc/grpc-js";
 import {
   type EchoRequest,
   type EchoResponse,
@@ -7,14 +7,34 @@ import {
   type EchoServiceServer,
   EchoServiceService,
 } from "../gen/echo/v1/echo.js";
+import type { ServedLog } from "./served-log.js";
 
 export { EchoServiceClient } from "../gen/echo/v1/echo.js";
 export { EchoServiceService };
 
-/** Answers with what it was sent, after `delayMs` (0: at once) plus the request's own delay. */
-export function echoImplementation(servedBy: () => string, delayMs: number): EchoServiceServer {
+/** An instance's switch to fail every call (UNAVAILABLE), and its own record of its calls. */
+export interface EchoInstanceState {
+  failing: boolean;
+  readonly log: ServedLog;
+}
+
+/**
+ * Answers with what it was sent, after `delayMs` (0: at once) plus the request's own delay; with
+ * a state, every call is recorded, and refused with UNAVAILABLE while `failing` is set.
+ */
+export function echoImplementation(
+  servedBy: () => string,
+  delayMs: number,
+  state?: EchoInstanceState,
+): EchoServiceServer {
   return {
     echo(call: ServerUnaryCall<EchoRequest, EchoResponse>, callback: sendUnaryData<EchoResponse>) {
+      if (state?.failing) {
+        state.log.record(false);
+        callback({ code: status.UNAVAILABLE, details: "instance failing (benchmark fault)" });
+        return;
+      }
+      state?.log.record(true);
       const req = call.request;
       const answer = () =>
         callback(null, { message: req.message, payload: req.payload, servedBy: servedBy() });

@@ -36,13 +36,13 @@ function benchSection(r: BenchRecord): string[] {
   const notes = NOTES[r.name];
   const when = `${r.startedAt}, ${(r.durationMs / 1000).toFixed(0)} s; other processes used ${r.foreignCpuPercent} % of the machine's CPU meanwhile`;
   const out = [`## ${r.title}`, "", `\`${r.command}\` — ${when}`, ""];
-  if (notes) out.push(`**Method.** ${notes.method}`, "", paramsLine(r.params), "");
+  if (notes) out.push(`**Method.** ${notes.method(r)}`, "", paramsLine(r.params), "");
   out.push(r.table, "");
   for (const t of r.targets) out.push(`- ${t.name}: ${t.value} — target ${t.target}: ${verdict(t.met)}`);
   out.push("");
-  if (notes) out.push(`**What it means.** ${notes.meaning}`, "");
-  if (notes?.whenMissed && r.targets.some((t) => !t.met))
-    out.push(`**Missed target: cause and bound.** ${notes.whenMissed}`, "");
+  if (notes) out.push(`**What it means.** ${notes.meaning(r)}`, "");
+  const missed = notes && r.targets.some((t) => !t.met) ? notes.whenMissed(r) : "";
+  if (missed !== "") out.push(`**Missed target: cause and bound.** ${missed}`, "");
   return out;
 }
 
@@ -54,8 +54,9 @@ export function renderReport(records: readonly BenchRecord[], order: readonly Be
     "",
     "What the mesh costs on the data path and how the control plane and the balancers behave,",
     "measured against the alternatives in the same run. This file is generated: `pnpm bench`",
-    "runs the suite and writes `packages/bench/results/*.json`, then `pnpm bench --write-report`",
-    "writes this file from them. The tables are exactly as the run printed them.",
+    "runs the suite at full size and writes `packages/bench/results/<name>.json`, committed",
+    "beside this file; `pnpm bench --write-report` writes this file from them, so every number",
+    "here comes from a file in the repository. The tables are exactly as the run printed them.",
     "",
     "**How to read the numbers.** Clients, servers and the control plane run as separate",
     "processes. Rounds are interleaved (A B C D, then B C D A, …) so that drift on the machine",
@@ -65,7 +66,7 @@ export function renderReport(records: readonly BenchRecord[], order: readonly Be
     "shared: above each table is the share of its CPU that other processes used meanwhile.",
     "",
   ];
-  if (!first) return `${lines.join("\n")}No results yet: run \`pnpm bench\`.\n`;
+  if (!first) return `${lines.join("\n")}\nNo results yet: run \`pnpm bench\`.\n`;
   lines.push(...machineSection(first));
   const commands = [...new Set(sorted.map((r) => r.command))];
   lines.push(

@@ -9,12 +9,13 @@ import { Registry } from "prom-client";
 import { sleep } from "../lib/clock.js";
 import { type EchoCall, EchoServiceClient, echoCall } from "../lib/echo.js";
 import { closedLoop, openLoop } from "../lib/load.js";
+import { roundRobinServiceConfig } from "../lib/service-config.js";
 import { silentLogger } from "../lib/silent.js";
 import { withCockatiel } from "./cockatiel.js";
-import { failoverRun } from "./failover-run.js";
+import { type FailoverArgs, failoverRun } from "./failover-run.js";
 import type { Role } from "./role.js";
 
-export type ClientVariant = "raw" | "round_robin" | "mesh" | "cockatiel";
+export type ClientVariant = "raw" | "round_robin" | "round_robin_retry" | "mesh" | "cockatiel";
 
 export interface EchoClientSetup {
   readonly variant: ClientVariant;
@@ -26,11 +27,11 @@ export interface EchoClientSetup {
   readonly deadlineMs?: number;
 }
 
-function roundRobinClient(addresses: readonly string[]): EchoServiceClient {
+/** One grpc-js channel to every address (a static ipv4: target), balanced by round_robin. */
+function roundRobinClient(addresses: readonly string[], withRetries = false): EchoServiceClient {
   const target = `ipv4:${addresses.join(",")}`;
-  const serviceConfig = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
   return new EchoServiceClient(target, credentials.createInsecure(), {
-    "grpc.service_config": serviceConfig,
+    "grpc.service_config": roundRobinServiceConfig(withRetries),
   });
 }
 
@@ -49,6 +50,10 @@ async function buildStack(setup: EchoClientSetup): Promise<Stack> {
     }
     case "round_robin": {
       const client = roundRobinClient(setup.addresses);
+      return { client, call: echoCall(client, setup.deadlineMs), mesh: undefined };
+    }
+    case "round_robin_retry": {
+      const client = roundRobinClient(setup.addresses, true);
       return { client, call: echoCall(client, setup.deadlineMs), mesh: undefined };
     }
     case "cockatiel": {
@@ -105,7 +110,7 @@ export async function echoClientRole(raw: unknown): Promise<Role> {
         return openLoop(call, rate, durationMs);
       },
       async failover(a) {
-        return failoverRun(call, mesh, setup.service, a as Parameters<typeof failoverRun>[3]);
+        return failoverRun(call, a as FailoverArgs);
       },
       async "await-version"(a) {
         const { version } = a as { version: number };

@@ -1,6 +1,8 @@
 /** Echo service instances (one grpc-js server each), registered with the mesh as one service. */
 import { createMeshServer, type MeshServer } from "@switchboard/sdk";
-import { EchoServiceService, echoImplementation } from "../lib/echo.js";
+import { wallMs } from "../lib/clock.js";
+import { type EchoInstanceState, EchoServiceService, echoImplementation } from "../lib/echo.js";
+import { ServedLog, type ServedSummary } from "../lib/served-log.js";
 import { silentLogger } from "../lib/silent.js";
 import type { Role } from "./role.js";
 
@@ -17,11 +19,9 @@ export interface EchoServerInfo {
   readonly pid: number;
 }
 
-async function startInstance(
-  setup: EchoServerSetup,
-  delayMs: number,
-): Promise<{ server: MeshServer; address: string }> {
+async function startInstance(setup: EchoServerSetup, delayMs: number): Promise<Instance> {
   let address = "";
+  const state: EchoInstanceState = { failing: false, log: new ServedLog() };
   const server = createMeshServer({
     service: setup.service,
     controlPlane: setup.controlPlane,
@@ -34,10 +34,16 @@ async function startInstance(
   });
   server.addService(
     EchoServiceService,
-    echoImplementation(() => address, delayMs),
+    echoImplementation(() => address, delayMs, state),
   );
   address = (await server.start()).address;
-  return { server, address };
+  return { server, address, state };
+}
+
+interface Instance {
+  readonly server: MeshServer;
+  readonly address: string;
+  readonly state: EchoInstanceState;
 }
 
 export async function echoServerRole(raw: unknown): Promise<Role> {
@@ -46,7 +52,21 @@ export async function echoServerRole(raw: unknown): Promise<Role> {
   const info: EchoServerInfo = { addresses: instances.map((i) => i.address), pid: process.pid };
   return {
     info,
-    commands: {},
+    commands: {
+      /** From now on, the instance at `address` refuses every call (its connections stay up). */
+      async fail(a) {
+        const { address } = a as { address: string };
+        const instance = instances.find((i) => i.address === address);
+        if (!instance) throw new Error(`no instance at ${address} in this process`);
+        instance.state.failing = true;
+        return { atMs: wallMs() };
+      },
+      /** Each instance's own account of the calls it received since `sinceMs` (wall ms). */
+      async served(a): Promise<ServedSummary[]> {
+        const { sinceMs } = a as { sinceMs: number };
+        return instances.map((i) => i.state.log.summarySince(i.address, sinceMs));
+      },
+    },
     async close() {
       await Promise.all(instances.map((i) => i.server.drain().catch(() => undefined)));
     },

@@ -120,6 +120,10 @@ async function keepAliveRun(
   for (const call of calls) call.end();
 }
 
+/** The live lease of each pool slot: an instance registering again names the lease it replaces
+ * (a second registration of a live address without it is refused ALREADY_EXISTS). */
+const poolLeases = new Map<number, string>();
+
 async function registerRun(regs: Registration[], setup: WriteLoadSetup, a: WriteRunArgs, w: Window) {
   let k = 0;
   const worker = async (slot: number) => {
@@ -128,12 +132,14 @@ async function registerRun(regs: Registration[], setup: WriteLoadSetup, a: Write
       const i = k++ % setup.registerPool;
       const t = performance.now();
       try {
-        await reg.register({
+        const r = await reg.register({
           service: `reg-${i % 20}`,
           host: host(setup.index, i),
           port: 8000,
           ttlMs: 60_000,
+          replacesLeaseId: poolLeases.get(i),
         });
+        poolLeases.set(i, r.leaseId);
         if (w.open) {
           w.ops++;
           w.histogram.record((performance.now() - t) * 1000);
