@@ -33,7 +33,7 @@ import {
   RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
-import { startRedisServer } from "../src/testing/index.js";
+import { launchRedis } from "../src/testing/index.js";
 import { viewDigest } from "./soak-digest.js";
 
 export interface SoakOptions {
@@ -371,7 +371,7 @@ function windows(samples: readonly Sample[], durationMs: number) {
 export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakReport> {
   const o = { ...DEFAULT_SOAK, ...options };
   const procs: Proc[] = [];
-  const redis = await startRedisServer();
+  const redis = await launchRedis();
   const cleanup = async () => {
     for (const p of procs) p.kill();
     await Promise.all(procs.map((p) => p.exited));

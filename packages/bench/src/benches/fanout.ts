@@ -3,7 +3,7 @@
  * streams per connection) on one control-plane process backed by Redis; one endpoint change at
  * a time, timed until the last subscriber has it; the control plane's RSS per subscriber.
  */
-import { type RedisServerHandle, startRedisServer } from "@switchboard/control-plane/testing";
+import { launchRedis, type RedisServerHandle } from "@switchboard/control-plane/testing";
 import { Registration } from "../lib/admin.js";
 import { sleep, wallMs } from "../lib/clock.js";
 import { cpuMsOf, startControlPlaneProcess } from "../lib/control-plane-process.js";
@@ -237,7 +237,7 @@ function render(p: Params, phases: readonly Phase[]) {
 
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const redis = await startRedisServer();
+  const redis = await launchRedis();
   const phases: Phase[] = [];
   try {
     for (let r = 0; r < p.rounds; r++) {

@@ -3,7 +3,7 @@
  * process backed by a real redis-server, driven by several load processes; the two kinds of
  * run interleaved, round after round.
  */
-import { startRedisServer } from "@switchboard/control-plane/testing";
+import { launchRedis } from "@switchboard/control-plane/testing";
 import { cpuMsOf, startControlPlaneProcess } from "../lib/control-plane-process.js";
 import { markdownTable, num, withSpread } from "../lib/format.js";
 import { Histogram } from "../lib/histogram.js";
@@ -141,7 +141,7 @@ const LABELS: Readonly<Record<Mode, string>> = {
 
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const redis = await startRedisServer();
+  const redis = await launchRedis();
   const cp = await startControlPlaneProcess({
     redisUrl: redis.url,
     redisPrefix: redis.keyPrefix,

@@ -13,9 +13,9 @@ import {
 import { type DeepPartial, Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import {
   type DeregisterResponse,
-  RegistrationClient,
   type RegisterRequest,
   type RegisterResponse,
+  RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
 
 type Callback<T> = (error: ServiceError | null, response: T) => void;
@@ -60,7 +60,9 @@ export class AdminClient {
   /** Drains an endpoint (or undoes it); resolves with the service's new version. */
   async drainEndpoint(service: string, endpointId: string, undo = false): Promise<number> {
     const request = { service, endpointId, undo };
-    const response = await unary<{ version: number }>((cb) => this.client.drainEndpoint(request, this.md(), cb));
+    const response = await unary<{ version: number }>((cb) =>
+      this.client.drainEndpoint(request, this.md(), cb),
+    );
     return response.version;
   }
 

@@ -12,7 +12,7 @@
  * Besides, whatever is still running when this process exits normally is killed at once.
  * Only processes started here are ever signalled, and only by pid.
  */
-import { type ChildProcess, type IOType, spawn, type StdioOptions } from "node:child_process";
+import { type ChildProcess, type IOType, type StdioOptions, spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, createWriteStream, openSync } from "node:fs";
 import type { Socket } from "node:net";
@@ -33,6 +33,8 @@ export interface SpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** "pipe": lines can be sent with `child.write()`. Default "ignore". */
   readonly stdin?: "ignore" | "pipe";
+  /** A file descriptor the child writes its stdout to (it is then not read here). */
+  readonly stdout?: number;
   /** "keep" (default): the newest output is kept for error messages; "inherit": passed on to
    * this process's stderr. */
   readonly stderr?: "keep" | "inherit";
@@ -142,7 +144,12 @@ export class ChildTracker {
 function spawnWithPipe(nodeArgs: readonly string[], o: SpawnOptions): { proc: ChildProcess; pipe: Socket } {
   const logFd = o.logFile ? openSync(o.logFile, "a") : undefined;
   const stderr: IOType | number = logFd ?? (o.stderr === "inherit" ? "inherit" : "pipe");
-  const stdio: StdioOptions = [o.stdin ?? "ignore", "pipe", stderr, ...(o.ipc ? (["ipc"] as const) : [])];
+  const stdio: StdioOptions = [
+    o.stdin ?? "ignore",
+    o.stdout ?? "pipe",
+    stderr,
+    ...(o.ipc ? (["ipc"] as const) : []),
+  ];
   const pipeFd = stdio.length;
   let proc: ChildProcess;
   try {
@@ -179,7 +186,10 @@ async function heldPid(name: string, proc: ChildProcess, pipe: Socket): Promise<
   });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name}: not started within ${REAPER_START_TIMEOUT_MS} ms`)), REAPER_START_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${name}: not started within ${REAPER_START_TIMEOUT_MS} ms`)),
+      REAPER_START_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([pidLine, exited, late]);
@@ -199,3 +209,5 @@ function appendStdout(child: Child, file: string): void {
   void child.exited.then(() => log.end());
 }
 
+/** The tracker of launches that name none: what they start is stopped at this process's exit. */
+export const sharedTracker = new ChildTracker();

@@ -99,7 +99,11 @@ export class Child {
       void this.exited.then((s) => {
         clearTimeout(timer);
         off();
-        reject(new Error(`${this.name} (pid ${this.pid}) exited (${s.signal ?? s.code}) before ${what}${this.said()}`));
+        reject(
+          new Error(
+            `${this.name} (pid ${this.pid}) exited (${s.signal ?? s.code}) before ${what}${this.said()}`,
+          ),
+        );
       });
     });
   }

@@ -7,12 +7,14 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Child, ExitStatus, JsonLine } from "./child.js";
-import { ChildTracker } from "./child-tracker.js";
+import { type ChildTracker, sharedTracker } from "./child-tracker.js";
 
 /** The built bin, whether this module runs from src/ (under a TypeScript loader) or from dist/. */
 export const CONTROL_PLANE_BIN = fileURLToPath(
   new URL(
-    import.meta.url.endsWith(".ts") ? "../../dist/bin/switchboard-control-plane.js" : "../bin/switchboard-control-plane.js",
+    import.meta.url.endsWith(".ts")
+      ? "../../dist/bin/switchboard-control-plane.js"
+      : "../bin/switchboard-control-plane.js",
     import.meta.url,
   ),
 );
@@ -20,9 +22,6 @@ export const CONTROL_PLANE_BIN = fileURLToPath(
 /** The message of the log line the control plane writes once it listens. */
 const LISTENING = "control plane listening";
 const DEFAULT_START_TIMEOUT_MS = 20_000;
-
-/** The tracker of launches that name none. */
-const sharedTracker = new ChildTracker();
 
 export interface ControlPlaneLaunchOptions {
   /** Where the process is tracked (and stopped with the rest). Default: one shared by this module. */

@@ -9,8 +9,12 @@ export { AdminClient, Registrar } from "./admin-client.js";
 export type { ExitStatus, JsonLine } from "./child.js";
 export { Child, parseJsonLine } from "./child.js";
 export type { NodeSpawnOptions, SpawnOptions } from "./child-tracker.js";
-export { ChildTracker } from "./child-tracker.js";
-export type { ControlPlaneLaunchOptions, ControlPlaneProcess, ControlPlaneRun } from "./control-plane-process.js";
+export { ChildTracker, sharedTracker } from "./child-tracker.js";
+export type {
+  ControlPlaneLaunchOptions,
+  ControlPlaneProcess,
+  ControlPlaneRun,
+} from "./control-plane-process.js";
 export { CONTROL_PLANE_BIN, launchControlPlane, runControlPlane } from "./control-plane-process.js";
 export type { RedisServerHandle, RedisServerOptions } from "./redis-server.js";
 export { freePort, launchRedis, startRedisServer, uniqueKeyPrefix } from "./redis-server.js";

@@ -18,7 +18,9 @@ const fd = Number(process.env.SWITCHBOARD_PARENT_PIPE_FD);
 delete process.env.SWITCHBOARD_PARENT_PIPE_FD;
 const [command, ...args] = process.argv.slice(2);
 if (!command || !Number.isInteger(fd) || fd <= 2) {
-  process.stderr.write("reaper: usage: SWITCHBOARD_PARENT_PIPE_FD=<fd> node reaper.mjs <command> [args...]\n");
+  process.stderr.write(
+    "reaper: usage: SWITCHBOARD_PARENT_PIPE_FD=<fd> node reaper.mjs <command> [args...]\n",
+  );
   process.exit(2);
 }
 

@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { createServer, Socket } from "node:net";
 import { Redis } from "ioredis";
 import type { Child } from "./child.js";
-import { ChildTracker } from "./child-tracker.js";
+import { type ChildTracker, sharedTracker } from "./child-tracker.js";
 
 export interface RedisServerOptions {
   /** Binary to spawn. Default "redis-server" (from PATH). */
@@ -44,9 +44,6 @@ export interface RedisServerHandle {
    * shared server as it was found. */
   dropKeys(keyPrefix?: string): Promise<void>;
 }
-
-/** The tracker of servers whose options name none. */
-const sharedTracker = new ChildTracker();
 
 /** A key prefix unique to this process and call. */
 export function uniqueKeyPrefix(label = "test"): string {

@@ -1,7 +1,7 @@
 import { type ControlPlane, createControlPlane } from "@switchboard/control-plane";
 import { createMeshServer, type MeshServer } from "@switchboard/sdk";
 import pino from "pino";
-import { type EchoBehaviour, EchoServiceService, echoImplementation } from "./echo-service.js";
+import { type EchoBehaviour, EchoServiceService, echoImplementation } from "../../src/echo-service.js";
 
 export const silent = pino({ level: "silent" });
 

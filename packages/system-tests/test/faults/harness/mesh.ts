@@ -4,13 +4,16 @@
  * stock generated client on `mesh://<name>/<service>`.
  */
 import { credentials } from "@grpc/grpc-js";
-import { type RedisServerHandle, startRedisServer } from "@switchboard/control-plane/testing";
+import {
+  type ControlPlaneProcess,
+  launchControlPlane,
+  launchRedis,
+  type RedisServerHandle,
+} from "@switchboard/control-plane/testing";
 import type { DeepPartial, Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
 import pino from "pino";
-import { EchoServiceClient } from "../../gen/echo/v1/echo.js";
-import { type ControlPlaneProcess, startControlPlaneProcess } from "./control-plane-process.js";
-import { type Instance, spawnInstance } from "./instances.js";
+import { type EchoInstanceProcess, EchoServiceClient, launchEchoInstance } from "../../../src/index.js";
 import { pollUntil, RegistryProbe, sameSet } from "./registry.js";
 import type { ScenarioContext } from "./scenario.js";
 
@@ -37,7 +40,7 @@ export interface MeshOptions {
 export interface Mesh {
   readonly redis: RedisServerHandle | undefined;
   readonly planes: ControlPlaneProcess[];
-  readonly instances: Instance[];
+  readonly instances: EchoInstanceProcess[];
   readonly mesh: MeshClient;
   readonly client: EchoServiceClient;
   readonly registry: RegistryProbe;
@@ -63,18 +66,21 @@ const silent = pino({ level: "silent" });
 
 export async function startMesh(ctx: ScenarioContext, o: MeshOptions): Promise<Mesh> {
   const service = o.service ?? "echo";
-  const redis = o.store === "redis" ? await startRedisServer() : undefined;
+  const redis = o.store === "redis" ? await launchRedis({ tracker: ctx.children }) : undefined;
   if (redis) ctx.defer(() => redis.stop());
   const planes: ControlPlaneProcess[] = [];
   let lastStart = 0;
   const startPlane = async (i: number, port?: number): Promise<ControlPlaneProcess> => {
-    const plane = await startControlPlaneProcess(ctx.children, {
+    const plane = await launchControlPlane({
+      tracker: ctx.children,
       replicaId: `replica-${String.fromCharCode(97 + i)}`,
       ...(port !== undefined ? { port } : {}),
       redisUrl: redis?.url,
       redisKeyPrefix: redis?.keyPrefix,
-      defaultLeaseTtlMs: o.leaseTtlMs,
-      maxLeaseTtlMs: o.maxLeaseTtlMs ?? o.leaseTtlMs,
+      args: [
+        ...["--min-lease-ttl-ms", "500", "--lease-ttl-ms", String(o.leaseTtlMs)],
+        ...["--max-lease-ttl-ms", String(o.maxLeaseTtlMs ?? o.leaseTtlMs)],
+      ],
     });
     planes[i] = plane;
     lastStart = Date.now();
@@ -87,7 +93,14 @@ export async function startMesh(ctx: ScenarioContext, o: MeshOptions): Promise<M
   await registry.setPolicy(service, o.policy ?? RETRY_POLICY);
   const instances = await Promise.all(
     Array.from({ length: o.instances }, () =>
-      spawnInstance(ctx.children, { controlPlane: addresses.join(","), service, leaseTtlMs: o.leaseTtlMs }),
+      launchEchoInstance({
+        tracker: ctx.children,
+        controlPlane: addresses.join(","),
+        service,
+        leaseTtlMs: o.leaseTtlMs,
+        // instance-freeze freezes one with SIGSTOP: a reaper still ends it should the suite die.
+        freezable: true,
+      }),
     ),
   );
   const mesh = createMeshClient({
