@@ -5,7 +5,6 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import { HealthClient } from "@switchboard/core/gen/grpc/health/v1/health.js";

@@ -2,8 +2,8 @@
  * 1. Data-path overhead: the same echo service called through four client stacks, each in its
  * own process, one at a time, rounds interleaved; ratios to the raw grpc-js client per round.
  */
-import { Admin } from "../lib/admin.js";
-import { startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { AdminClient } from "@switchboard/control-plane/testing";
+import { startControlPlane } from "../lib/control-plane.js";
 import { markdownTable, num, signed, signedSpread, withSpread } from "../lib/format.js";
 import type { ClosedResult, OpenResult } from "../lib/load.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
@@ -174,8 +174,8 @@ function render(summary: readonly VariantSummary[], p: Params): string {
 
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const cp = await startControlPlaneProcess();
-  const admin = new Admin(cp.address);
+  const cp = await startControlPlane();
+  const admin = new AdminClient(cp.address);
   const servers = await startEchoServers(cp.address, SERVICE, [[0], [0], [0]]);
   const plainServers = await startEchoServers(cp.address, PLAIN_SERVICE, [[0], [0], [0]]);
   const clients = new Map<VariantKey, EchoClientProcess>();

@@ -3,9 +3,9 @@
  * mid-run; failed calls seen by the caller and how long calls still went to the dead
  * instance, through the mesh and through plain grpc-js round_robin, rounds interleaved.
  */
-import { Admin } from "../lib/admin.js";
+import { AdminClient } from "@switchboard/control-plane/testing";
 import { sleep, wallMs } from "../lib/clock.js";
-import { startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { startControlPlane } from "../lib/control-plane.js";
 import { markdownTable, num, withSpread } from "../lib/format.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
 import { stopAll } from "../lib/worker-process.js";
@@ -58,7 +58,7 @@ function lastUse(r: FailoverResult, variant: Variant, killedAt: number): number 
 async function oneRun(
   ctx: BenchContext,
   address: string,
-  admin: Admin,
+  admin: AdminClient,
   p: Params,
   variant: Variant,
   round: number,
@@ -110,8 +110,8 @@ interface Summary {
 
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const cp = await startControlPlaneProcess();
-  const admin = new Admin(cp.address);
+  const cp = await startControlPlane();
+  const admin = new AdminClient(cp.address);
   const samples: Sample[] = [];
   try {
     for (let r = 0; r < p.rounds; r++) {

@@ -3,11 +3,11 @@
  * streams per connection) on one control-plane process backed by Redis; one endpoint change at
  * a time, timed until the last subscriber has it; the control plane's RSS per subscriber.
  */
-import { launchRedis, type RedisServerHandle } from "@switchboard/control-plane/testing";
-import { Registration } from "../lib/admin.js";
+import { launchRedis, type RedisServerHandle, Registrar } from "@switchboard/control-plane/testing";
 import { sleep, wallMs } from "../lib/clock.js";
-import { cpuMsOf, startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { startControlPlane } from "../lib/control-plane.js";
 import { markdownTable, num, verdict, withSpread } from "../lib/format.js";
+import { cpuMsOf } from "../lib/machine-load.js";
 import { median, quantile, spread } from "../lib/stats.js";
 import { stopAll, WorkerProcess } from "../lib/worker-process.js";
 import type { ArrivalReport, WatchLoadSetup } from "../workers/watch-load.js";
@@ -119,25 +119,25 @@ async function phase(
   size: number,
   tag: string,
 ): Promise<Phase> {
-  const cp = await startControlPlaneProcess({
+  const cp = await startControlPlane({
     redisUrl: redis.url,
-    redisPrefix: `fanout-${tag}`,
+    redisKeyPrefix: `fanout-${tag}`,
     nodeFlags: ctx.profileFlags,
     // The load processes stand in for many SDK processes by multiplexing streams on a few
     // connections; a real SDK holds one Discovery stream per connection.
-    extraArgs: ["--max-watch-streams-per-connection", String(p.streamsPerConnection)],
+    args: ["--max-watch-streams-per-connection", String(p.streamsPerConnection)],
   });
-  const reg = new Registration(cp.address);
+  const reg = new Registrar(cp.address);
   let load: WatchLoad[] = [];
   try {
     for (let i = 0; i < p.endpoints; i++)
       await reg.register({ service: SERVICE, host: "10.9.0.1", port: 9000 + i });
     await sleep(p.settleMs);
-    const baseline = cp.rssBytes();
+    const baseline = cp.child.rssBytes() ?? Number.NaN;
     ctx.log(`fanout: ${size} subscribers (${tag})`);
     load = await startLoad(cp.address, p, size);
     await sleep(p.settleMs);
-    const rssPerSubscriberKb = (cp.rssBytes() - baseline) / size / 1024;
+    const rssPerSubscriberKb = ((cp.child.rssBytes() ?? Number.NaN) - baseline) / size / 1024;
     const lastMs: number[] = [];
     const medianMs: number[] = [];
     const writtenMs: number[] = [];

@@ -4,9 +4,10 @@
  * run interleaved, round after round.
  */
 import { launchRedis } from "@switchboard/control-plane/testing";
-import { cpuMsOf, startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { startControlPlane } from "../lib/control-plane.js";
 import { markdownTable, num, withSpread } from "../lib/format.js";
 import { Histogram } from "../lib/histogram.js";
+import { cpuMsOf } from "../lib/machine-load.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
 import { stopAll, WorkerProcess } from "../lib/worker-process.js";
 import type { WriteLoadSetup, WriteRunArgs, WriteRunResult } from "../workers/write-load.js";
@@ -142,9 +143,9 @@ const LABELS: Readonly<Record<Mode, string>> = {
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
   const redis = await launchRedis();
-  const cp = await startControlPlaneProcess({
+  const cp = await startControlPlane({
     redisUrl: redis.url,
-    redisPrefix: redis.keyPrefix,
+    redisKeyPrefix: redis.keyPrefix,
     nodeFlags: ctx.profileFlags,
   });
   let load: WriteLoad[] = [];

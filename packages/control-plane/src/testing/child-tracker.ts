@@ -33,8 +33,9 @@ export interface SpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** "pipe": lines can be sent with `child.write()`. Default "ignore". */
   readonly stdin?: "ignore" | "pipe";
-  /** A file descriptor the child writes its stdout to (it is then not read here). */
-  readonly stdout?: number;
+  /** "pipe" (default): read line by line (`child.lines`, `waitForLine`); "inherit": passed on to
+   * this process's stdout; or a file descriptor to write it to. */
+  readonly stdout?: "pipe" | "inherit" | number;
   /** "keep" (default): the newest output is kept for error messages; "inherit": passed on to
    * this process's stderr. */
   readonly stderr?: "keep" | "inherit";
