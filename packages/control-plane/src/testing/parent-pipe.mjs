@@ -2,32 +2,40 @@
 // it runs the same from src/ and dist/, with or without a TypeScript loader). The tracker hands
 // the child one end of a pipe, on the file descriptor named by SWITCHBOARD_PARENT_PIPE_FD, and
 // keeps the other; when the parent dies, however it dies (SIGKILL included), the kernel closes
-// its end and this child stops: SIGTERM to itself (its own graceful stop), then exit after
-// PARENT_GONE_GRACE_MS at the latest.
+// its end, and this child stops: SIGTERM (its own graceful stop), then SIGKILL after
+// PARENT_GONE_GRACE_MS. The pipe is watched from a worker thread, so that a child whose main
+// thread is blocked (a synchronous write to a stdout nobody reads any more) stops too.
 import { Socket } from "node:net";
+import { isMainThread, Worker, workerData } from "node:worker_threads";
 
 /** How long a child whose parent is gone may take over its graceful stop. */
-export const PARENT_GONE_GRACE_MS = 2000;
-/** Exit code of a child that stopped because its parent was gone (and had to be forced). */
-const PARENT_GONE_EXIT_CODE = 137;
+const PARENT_GONE_GRACE_MS = 2000;
+const PIPE_FD_VARIABLE = "SWITCHBOARD_PARENT_PIPE_FD";
 
-const fd = Number(process.env.SWITCHBOARD_PARENT_PIPE_FD);
-// The child's own children get pipes of their own, never this one.
-delete process.env.SWITCHBOARD_PARENT_PIPE_FD;
-
-if (Number.isInteger(fd) && fd > 2) {
-  const pipe = new Socket({ fd, readable: true, writable: false });
+if (isMainThread) {
+  const fd = Number(process.env[PIPE_FD_VARIABLE]);
+  // The child's own children get pipes of their own, never this one.
+  delete process.env[PIPE_FD_VARIABLE];
+  if (Number.isInteger(fd) && fd > 2) {
+    // Watching the pipe never keeps the child alive by itself.
+    new Worker(new URL(import.meta.url), {
+      workerData: { fd },
+      env: {},
+      stdout: false,
+      stderr: false,
+    }).unref();
+  }
+} else {
+  const pipe = new Socket({ fd: workerData.fd, readable: true, writable: false });
   let gone = false;
   const parentGone = () => {
     if (gone) return;
     gone = true;
-    setTimeout(() => process.exit(PARENT_GONE_EXIT_CODE), PARENT_GONE_GRACE_MS).unref();
     process.kill(process.pid, "SIGTERM");
+    setTimeout(() => process.kill(process.pid, "SIGKILL"), PARENT_GONE_GRACE_MS);
   };
   pipe.on("data", () => undefined);
   pipe.on("end", parentGone);
   pipe.on("close", parentGone);
   pipe.on("error", parentGone);
-  // Watching the pipe never keeps the child alive by itself.
-  pipe.unref();
 }
