@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { ChildTracker } from "@switchboard/control-plane/testing";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const NAMES = ["data-path", "fanout", "write-path", "failover", "lb-quality", "micro"];
@@ -15,26 +15,15 @@ interface Run {
   readonly stderr: string;
 }
 
-function runCli(args: readonly string[], timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      stderr += b.toString();
-    });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
-      reject(new Error(`bench did not finish in ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs the bench CLI to its end (a child that ends by itself should this test process die). */
+async function runCli(args: readonly string[], timeoutMs: number): Promise<Run> {
+  const child = await new ChildTracker().spawnNode("bench", [CLI, ...args]);
+  const timer = setTimeout(() => child.signal("SIGTERM"), timeoutMs);
+  const { code, signal } = await child.exited;
+  await child.outputClosed;
+  clearTimeout(timer);
+  if (signal === "SIGTERM") throw new Error(`bench did not finish in ${timeoutMs} ms:\n${child.stderr}`);
+  return { code, stdout: child.lines.map((line) => `${line}\n`).join(""), stderr: child.stderr };
 }
 
 interface Target {
