@@ -16,5 +16,7 @@ export type {
   ControlPlaneRun,
 } from "./control-plane-process.js";
 export { CONTROL_PLANE_BIN, launchControlPlane, runControlPlane } from "./control-plane-process.js";
+export type { InProcessControlPlane } from "./in-process.js";
+export { startInProcessControlPlane } from "./in-process.js";
 export type { RedisServerHandle, RedisServerOptions } from "./redis-server.js";
 export { freePort, launchRedis, startRedisServer, uniqueKeyPrefix } from "./redis-server.js";
