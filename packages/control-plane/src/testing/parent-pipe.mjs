@@ -11,22 +11,22 @@ import { isMainThread, Worker, workerData } from "node:worker_threads";
 /** How long a child whose parent is gone may take over its graceful stop. */
 const PARENT_GONE_GRACE_MS = 2000;
 const PIPE_FD_VARIABLE = "SWITCHBOARD_PARENT_PIPE_FD";
+/** The watcher thread's workerData key. */
+const WATCHER_FD = "switchboardParentPipeFd";
 
 if (isMainThread) {
   const fd = Number(process.env[PIPE_FD_VARIABLE]);
   // The child's own children get pipes of their own, never this one.
   delete process.env[PIPE_FD_VARIABLE];
   if (Number.isInteger(fd) && fd > 2) {
-    // Watching the pipe never keeps the child alive by itself.
-    new Worker(new URL(import.meta.url), {
-      workerData: { fd },
-      env: {},
-      stdout: false,
-      stderr: false,
-    }).unref();
+    // Watching the pipe never keeps the child alive by itself. No preloads in the watcher thread
+    // (this module among them, perhaps under another path: it would watch the pipe twice).
+    const options = { workerData: { [WATCHER_FD]: fd }, execArgv: [], env: {}, stdout: false, stderr: false };
+    new Worker(new URL(import.meta.url), options).unref();
   }
-} else {
-  const pipe = new Socket({ fd: workerData.fd, readable: true, writable: false });
+} else if (typeof workerData?.[WATCHER_FD] === "number") {
+  // The watcher thread. (In the child's other worker threads, where `--import` runs too, nothing.)
+  const pipe = new Socket({ fd: workerData[WATCHER_FD], readable: true, writable: false });
   let gone = false;
   const parentGone = () => {
     if (gone) return;
