@@ -41,7 +41,7 @@ const TARGETS = {
   "packages/core/src/gen": ["proto/switchboard", "proto/grpc/health"],
   // Server reflection is the control plane's own; its descriptor set covers every service it serves.
   "packages/control-plane/src/gen": ["proto/grpc/reflection"],
-  "packages/system-tests/test/gen": ["proto/echo"],
+  "packages/system-tests/src/gen": ["proto/echo"],
   "packages/examples/src/gen": ["proto/demo", "proto/echo"],
   "packages/bench/src/gen": ["proto/echo"],
 };

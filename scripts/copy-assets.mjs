@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Copies non-TypeScript runtime files (Lua scripts) from each package's src/ to dist/.
+// Copies non-TypeScript runtime files (Lua scripts; plain-JavaScript helpers that node runs
+// as they are) from each package's src/ to dist/.
 import { cpSync, existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const ASSET = /\.(lua)$/;
+const ASSET = /\.(lua|mjs)$/;
 
 function walk(dir, out = []) {
   for (const name of readdirSync(dir)) {

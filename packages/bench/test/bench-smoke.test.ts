@@ -1,42 +1,21 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { ChildTracker, type RunResult } from "@switchboard/control-plane/testing";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const RESULTS = fileURLToPath(new URL("../results", import.meta.url));
 const REPORT = fileURLToPath(new URL("../../../BENCHMARKS.md", import.meta.url));
 const NAMES = ["data-path", "fanout", "xds-fanout", "write-path", "failover", "lb-quality", "micro"];
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runCli(args: readonly string[], timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      stderr += b.toString();
-    });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
-      reject(new Error(`bench did not finish in ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs the bench CLI to its end (a child that ends by itself should this test process die). */
+async function runCli(args: readonly string[], timeoutMs: number): Promise<RunResult> {
+  const run = await new ChildTracker().runNode("bench", [CLI, ...args], { timeoutMs });
+  if (run.timedOut) throw new Error(`bench did not finish in ${timeoutMs} ms:\n${run.stderr}`);
+  return run;
 }
 
 /** The table rows (header and rule excluded) of one benchmark's printed section, split in cells. */
@@ -63,7 +42,7 @@ interface Target {
 
 describe("pnpm bench at tiny sizes", () => {
   let dir: string;
-  let run: Run;
+  let run: RunResult;
 
   before(async () => {
     assert.ok(existsSync(CLI), `${CLI} is missing: run pnpm run build first`);

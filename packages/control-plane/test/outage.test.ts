@@ -5,7 +5,7 @@ import {
   type KeepAliveResponse,
   KeepAliveResponse_LeaseState as LeaseState,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
-import { type RedisServerHandle, startRedisServer } from "../src/testing/index.js";
+import { launchRedis, type RedisServerHandle } from "../src/testing/index.js";
 import { call, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 import { snapshotOf, WatchClient } from "./helpers/watch.js";
 
@@ -22,7 +22,7 @@ describe("the control plane on a Redis that is wiped or restarted", () => {
   let cp: Running;
 
   before(async () => {
-    redis = await startRedisServer();
+    redis = await launchRedis();
     cp = await startPlane({
       redisUrl: redis.url,
       redisKeyPrefix: redis.keyPrefix,

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { RedisStore, type Store } from "../src/store/index.js";
 import { parseRedisUrl, redisUrlProblem } from "../src/store/redis-url.js";
-import { type RedisServerHandle, startRedisServer, uniqueKeyPrefix } from "../src/testing/index.js";
+import { launchRedis, type RedisServerHandle, uniqueKeyPrefix } from "../src/testing/index.js";
 import { pollUntil, recordFeed, registerOrFail, registration, T0 } from "./support/store-fixtures.js";
 
 /** A TCP relay to one upstream port at a time; `switchTo` cuts every open connection. */
@@ -79,7 +79,7 @@ async function pair(): Promise<{
   url: string;
   keyPrefix: string;
 }> {
-  const [a, b] = await Promise.all([startRedisServer(), startRedisServer()]);
+  const [a, b] = await Promise.all([launchRedis(), launchRedis()]);
   if (!a || !b) throw new Error("two servers expected");
   servers.push(a, b);
   const master = await raw(a);

@@ -15,7 +15,7 @@ import {
   resolveRedisStoreOptions,
   type Store,
 } from "../src/store/index.js";
-import { type RedisServerHandle, startRedisServer, uniqueKeyPrefix } from "../src/testing/index.js";
+import { launchRedis, type RedisServerHandle, uniqueKeyPrefix } from "../src/testing/index.js";
 import { pollUntil, recordFeed, registerOrFail, registration, T0 } from "./support/store-fixtures.js";
 
 const opened: Store[] = [];
@@ -40,7 +40,7 @@ async function openStore(
 }
 
 async function startServer(): Promise<RedisServerHandle> {
-  const server = await startRedisServer();
+  const server = await launchRedis();
   servers.push(server);
   return server;
 }

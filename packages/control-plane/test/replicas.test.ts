@@ -4,35 +4,29 @@ import { credentials } from "@grpc/grpc-js";
 import { AdminClient } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { DiscoveryClient } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import { RegistrationClient } from "@switchboard/core/gen/switchboard/v1/registration.js";
-import { type RedisServerHandle, startRedisServer } from "../src/testing/index.js";
-import { type BinProcess, startBin } from "./helpers/bin.js";
+import {
+  type ControlPlaneProcess,
+  launchControlPlane,
+  launchRedis,
+  type RedisServerHandle,
+} from "../src/testing/index.js";
 import { call, registerRequest } from "./helpers/control-plane.js";
 import { deltaOf, snapshotOf, WatchClient } from "./helpers/watch.js";
 import { splitRoutes } from "./support/route-fixtures.js";
 
 describe("two control-plane processes on one Redis", () => {
   let redis: RedisServerHandle;
-  let a: BinProcess;
-  let b: BinProcess;
+  let a: ControlPlaneProcess;
+  let b: ControlPlaneProcess;
   let regA: RegistrationClient;
   let adminA: AdminClient;
   let discoveryB: DiscoveryClient;
 
   before(async () => {
-    redis = await startRedisServer();
-    const env = {
-      REDIS_URL: redis.url,
-      SWITCHBOARD_REDIS_PREFIX: redis.keyPrefix,
-      SWITCHBOARD_LOG_LEVEL: "info",
-    };
-    a = await startBin(
-      ["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--replica-id", "replica-a"],
-      env,
-    );
-    b = await startBin(
-      ["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--replica-id", "replica-b"],
-      env,
-    );
+    redis = await launchRedis();
+    const store = { redisUrl: redis.url, redisKeyPrefix: redis.keyPrefix };
+    a = await launchControlPlane({ replicaId: "replica-a", ...store });
+    b = await launchControlPlane({ replicaId: "replica-b", ...store });
     regA = new RegistrationClient(a.address, credentials.createInsecure());
     adminA = new AdminClient(a.address, credentials.createInsecure());
     discoveryB = new DiscoveryClient(b.address, credentials.createInsecure());
@@ -41,7 +35,7 @@ describe("two control-plane processes on one Redis", () => {
     regA?.close();
     adminA?.close();
     discoveryB?.close();
-    const codes = await Promise.all([a?.stop(), b?.stop()]);
+    const codes = (await Promise.all([a?.stop(), b?.stop()])).map((exit) => exit?.code);
     await redis?.stop();
     assert.deepEqual(codes, [0, 0], "both replicas exit 0 on SIGTERM");
   });

@@ -17,11 +17,8 @@
  * the bound is 10%: with 1,000 subscribers about 23 MiB over five minutes of ~7,500 churn
  * operations, i.e. some 3 KiB kept per operation would fail it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type ClientDuplexStream, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
@@ -33,7 +30,7 @@ import {
   RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { HealthStatus } from "@switchboard/core/gen/switchboard/v1/types.js";
-import { startRedisServer } from "../src/testing/index.js";
+import { type Child, ChildTracker, launchRedis } from "../src/testing/index.js";
 import { viewDigest } from "./soak-digest.js";
 
 export interface SoakOptions {
@@ -107,59 +104,9 @@ const TSX = ["--conditions=source", "--import", "tsx"];
 const TTL_MS = 3000;
 const MiB = 2 ** 20;
 
-class Proc {
-  readonly lines: string[] = [];
-  private readonly listeners = new Set<(line: string) => void>();
-  readonly exited: Promise<unknown>;
-  private stderr = "";
-
-  constructor(readonly child: ChildProcess) {
-    this.exited = once(child, "exit");
-    if (child.stdout) {
-      createInterface({ input: child.stdout }).on("line", (line) => {
-        for (const l of [...this.listeners]) l(line);
-      });
-    }
-    child.stderr?.on("data", (b: Buffer) => {
-      this.stderr = (this.stderr + b.toString()).slice(-2000);
-    });
-  }
-
-  onLine(l: (line: string) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-
-  next(match: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> {
-    return new Promise((res, rej) => {
-      const timer = setTimeout(() => {
-        off();
-        const exit = this.child.exitCode ?? this.child.signalCode;
-        rej(
-          new Error(`no ${what} within ${timeoutMs} ms (exit: ${exit ?? "running"}; stderr: ${this.stderr})`),
-        );
-      }, timeoutMs);
-      const off = this.onLine((line) => {
-        if (!match(line)) return;
-        clearTimeout(timer);
-        off();
-        res(line);
-      });
-    });
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
-      process.kill(this.child.pid, "SIGKILL");
-    }
-  }
-}
-
-function spawnTsx(script: string, arg: unknown): Proc {
-  const child = spawn(process.execPath, [...TSX, resolve(HERE, script), JSON.stringify(arg)], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  return new Proc(child);
+/** The soak's processes: the control plane and the subscriber processes. */
+function spawnTsx(tracker: ChildTracker, script: string, arg: unknown): Promise<Child> {
+  return tracker.spawnNode(script, [...TSX, resolve(HERE, script), JSON.stringify(arg)], { stdin: "pipe" });
 }
 
 function median(xs: readonly number[]): number {
@@ -352,9 +299,9 @@ interface SubscriberReport {
   streamEnds: number;
 }
 
-async function reportOf(p: Proc): Promise<SubscriberReport> {
-  const line = p.next((l) => l.startsWith('{"report"'), 30_000, "subscriber report");
-  p.child.stdin?.write("report\n");
+async function reportOf(p: Child): Promise<SubscriberReport> {
+  const line = p.waitForLine((l) => l.startsWith('{"report"'), 30_000, "subscriber report");
+  p.write("report");
   return (JSON.parse(await line) as { report: SubscriberReport }).report;
 }
 
@@ -370,16 +317,17 @@ function windows(samples: readonly Sample[], durationMs: number) {
 
 export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakReport> {
   const o = { ...DEFAULT_SOAK, ...options };
-  const procs: Proc[] = [];
-  const redis = await startRedisServer();
+  const procs = new ChildTracker();
+  const redis = await launchRedis();
   const cleanup = async () => {
-    for (const p of procs) p.kill();
-    await Promise.all(procs.map((p) => p.exited));
+    await procs.killAll();
     await redis.stop();
   };
   try {
-    const cp = spawnTsx("soak-control-plane.ts", { redisUrl: redis.url, keyPrefix: redis.keyPrefix });
-    procs.push(cp);
+    const cp = await spawnTsx(procs, "soak-control-plane.ts", {
+      redisUrl: redis.url,
+      keyPrefix: redis.keyPrefix,
+    });
     const samples: Sample[] = [];
     let t0 = 0;
     cp.onLine((line) => {
@@ -389,17 +337,17 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
       }
     });
     const address = (
-      JSON.parse(await cp.next((l) => l.startsWith('{"listening"'), 30_000, "listen line")) as {
+      JSON.parse(await cp.waitForLine((l) => l.startsWith('{"listening"'), 30_000, "listen line")) as {
         listening: string;
       }
     ).listening;
     const services = Array.from({ length: o.services }, (_, i) => `soak-${i}`);
     const admin = new AdminClient(address, credentials.createInsecure());
     const reg = new RegistrationClient(address, credentials.createInsecure());
-    const subscribers: Proc[] = [];
+    const subscribers: Child[] = [];
     for (let i = 0; i < o.processes; i++) {
       const streams = Math.floor(o.subscribers / o.processes) + (i < o.subscribers % o.processes ? 1 : 0);
-      const p = spawnTsx("soak-subscribers.ts", {
+      const p = await spawnTsx(procs, "soak-subscribers.ts", {
         address,
         prefix: `p${i}`,
         streams,
@@ -408,11 +356,10 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
         // Eight streams per connection (an SDK process holds one; the control plane allows 16).
         connections: Math.ceil(streams / 8),
       });
-      procs.push(p);
       subscribers.push(p);
     }
     await Promise.all(
-      subscribers.map((p) => p.next((l) => l.startsWith('{"ready"'), 60_000, "subscribers ready")),
+      subscribers.map((p) => p.waitForLine((l) => l.startsWith('{"ready"'), 60_000, "subscribers ready")),
     );
     o.log(
       `soak: ${o.subscribers} subscribers on ${address}; churning for ${Math.round(o.durationMs / 1000)} s`,

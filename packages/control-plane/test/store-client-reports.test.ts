@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FakeClock } from "@switchboard/core";
 import { MemoryStore, RedisStore, type Store } from "../src/store/index.js";
-import { type RedisServerHandle, startRedisServer, uniqueKeyPrefix } from "../src/testing/index.js";
+import { launchRedis, type RedisServerHandle, uniqueKeyPrefix } from "../src/testing/index.js";
 import { T0 } from "./support/store-fixtures.js";
 
 interface Fixture {
@@ -93,7 +93,7 @@ describeClientReports("MemoryStore", async () => {
 let redis: RedisServerHandle | undefined;
 const prefixes: string[] = [];
 before(async () => {
-  redis = await startRedisServer();
+  redis = await launchRedis();
 });
 after(async () => {
   await Promise.all(prefixes.map((prefix) => redis?.dropKeys(prefix)));

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { FakeClock } from "@switchboard/core";
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { type Change, effectiveHealth, MemoryStore, RedisStore, type Store } from "../src/store/index.js";
-import { type RedisServerHandle, startRedisServer, uniqueKeyPrefix } from "../src/testing/index.js";
+import { launchRedis, type RedisServerHandle, uniqueKeyPrefix } from "../src/testing/index.js";
 import { canaryRoutes, splitRoutes } from "./support/route-fixtures.js";
 import { recordFeed, registerOrFail, registration, T0 } from "./support/store-fixtures.js";
 
@@ -690,7 +690,7 @@ describeStoreConformance("MemoryStore", async ({ changeLogLength, serviceRetenti
 let redis: RedisServerHandle | undefined;
 const prefixes: string[] = [];
 before(async () => {
-  redis = await startRedisServer();
+  redis = await launchRedis();
 });
 after(async () => {
   // A server from REDIS_URL outlives the run: leave it as it was found.

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Subscriber } from "@switchboard/core/gen/switchboard/v1/admin.js";
-import { type RedisServerHandle, startRedisServer } from "../src/testing/index.js";
+import { launchRedis, type RedisServerHandle } from "../src/testing/index.js";
 import { bootstrapDocument } from "../src/xds/bootstrap.js";
 import { call, type Running, startPlane } from "./helpers/control-plane.js";
 import {
@@ -47,7 +47,7 @@ describe("an xDS client of two replicas on one Redis", () => {
   };
 
   before(async () => {
-    redis = await startRedisServer();
+    redis = await launchRedis();
     const a = await replica("replica-a");
     const b = await replica("replica-b");
     const document = bootstrapDocument({

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { type Child, ChildTracker } from "@switchboard/control-plane/testing";
 import type { DemoReport } from "../src/demo/demo.js";
 import type { PhaseSummary } from "../src/demo/summary.js";
 
@@ -35,30 +34,22 @@ function share(report: DemoReport, key: string, role: string): number {
 
 describe("pnpm demo --duration 20", () => {
   const dir = mkdtempSync(join(tmpdir(), "switchboard-demo-test-"));
-  let demo: ChildProcess | undefined;
+  let demo: Child | undefined;
 
   after(async () => {
     // Only if the test failed half-way: the demo's own Ctrl-C path stops its children.
-    if (demo && demo.exitCode === null && demo.signalCode === null) {
-      demo.kill("SIGINT");
-      await once(demo, "exit");
-    }
+    if (demo?.signal("SIGINT")) await demo.exited;
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("exits 0, leaves no process behind, and its summary shows the mesh at work", async () => {
     const json = join(dir, "summary.json");
-    demo = spawn(process.execPath, [CLI, "--duration", "20", "--json", json, "--logs", join(dir, "logs")], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    demo.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    demo.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const [code] = await once(demo, "exit");
+    demo = await new ChildTracker().spawnNode("demo", [
+      ...[CLI, "--duration", "20", "--json", json, "--logs", join(dir, "logs")],
+    ]);
+    const { code } = await demo.exited;
+    await demo.outputClosed;
+    const output = `${demo.lines.join("\n")}\n${demo.stderr}`;
     assert.equal(code, 0, output.slice(-3000));
     assert.match(output, /Summary per phase/);
 

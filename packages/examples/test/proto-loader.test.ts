@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
+import { ChildTracker } from "@switchboard/control-plane/testing";
 import { exampleEntry } from "../src/demo/entries.js";
 import { type StartedControlPlane, startControlPlane } from "./support/mesh.js";
 
@@ -24,20 +23,12 @@ describe("the proto-loader example", () => {
   });
 
   it("serves a greeter loaded at run time and calls it through mesh:/// with a client and with call()", async () => {
-    const child = spawn(process.execPath, [...exampleEntry("proto-loader/main"), "--name", "Ada"], {
-      env: { ...process.env, SWITCHBOARD_CONTROL_PLANE: cp.address, SWITCHBOARD_LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const [code] = (await once(child, "exit")) as [number | null];
-    assert.equal(code, 0, `exited ${code}: ${stderr}`);
+    const { code, signal, stdout, stderr } = await new ChildTracker().runNode(
+      "proto-loader example",
+      [...exampleEntry("proto-loader/main"), "--name", "Ada"],
+      { env: { ...process.env, SWITCHBOARD_CONTROL_PLANE: cp.address, SWITCHBOARD_LOG_LEVEL: "warn" } },
+    );
+    assert.equal(code, 0, `exited ${signal ?? code}: ${stderr}`);
     const replies = stdout
       .trim()
       .split("\n")

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
-import { type EchoResponse, EchoServiceClient } from "./gen/echo/v1/echo.js";
+import { type EchoResponse, EchoServiceClient } from "../src/gen/echo/v1/echo.js";
 import {
   type EchoInstance,
   type StartedControlPlane,

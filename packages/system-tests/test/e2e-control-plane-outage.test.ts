@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
-import { type RedisServerHandle, startRedisServer } from "@switchboard/control-plane/testing";
+import { AdminClient, launchRedis, type RedisServerHandle } from "@switchboard/control-plane/testing";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
-import { EchoServiceClient } from "./gen/echo/v1/echo.js";
-import { Admin } from "./support/admin.js";
+import { EchoServiceClient } from "../src/gen/echo/v1/echo.js";
+import { type EchoInstanceProcess, launchEchoInstance } from "../src/index.js";
 import { eventually, type StartedControlPlane, silent, startControlPlane } from "./support/fixture.js";
 import { LoadLoop } from "./support/load.js";
-import { type ChildInstance, killAll, spawnEchoInstance } from "./support/processes.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const OUTAGE_MS = 10_000;
@@ -16,7 +15,7 @@ for (const storeKind of ["memory", "redis"] as const) {
   describe(`the control plane stopped for 10 s under load (${storeKind} store)`, () => {
     let redis: RedisServerHandle | undefined;
     let cp: StartedControlPlane;
-    let instances: ChildInstance[];
+    let instances: EchoInstanceProcess[];
     let mesh: MeshClient;
     let client: EchoServiceClient;
 
@@ -28,12 +27,12 @@ for (const storeKind of ["memory", "redis"] as const) {
       });
 
     before(async () => {
-      if (storeKind === "redis") redis = await startRedisServer();
+      if (storeKind === "redis") redis = await launchRedis();
       cp = await start();
-      const admin = new Admin(cp.address);
+      const admin = new AdminClient(cp.address);
       await admin.setPolicy("echo", { loadBalancing: { algorithm: 4 }, retry: { maxAttempts: 3 } });
       admin.close();
-      instances = await Promise.all([0, 1, 2].map(() => spawnEchoInstance(cp.address)));
+      instances = await Promise.all([0, 1, 2].map(() => launchEchoInstance({ controlPlane: cp.address })));
       mesh = createMeshClient({ controlPlane: cp.address, logger: silent, reconnectMaxBackoffMs: 500 });
       client = new EchoServiceClient("mesh:///echo", credentials.createInsecure());
       await mesh.waitForService("echo");
@@ -43,7 +42,7 @@ for (const storeKind of ["memory", "redis"] as const) {
     after(async () => {
       client.close();
       await mesh.close();
-      await killAll(instances);
+      await Promise.all(instances.map((i) => i.kill()));
       await cp.stop();
       await redis?.stop();
     });

@@ -13,8 +13,8 @@ import {
 import { HealthClient } from "@switchboard/core/gen/grpc/health/v1/health.js";
 import { createMeshClient, createMeshServer, type MeshClient, type MeshServer } from "@switchboard/sdk";
 import { SINGLE_RESPONSE_HEADER } from "@switchboard/sdk/internals";
-import { type EchoResponse, EchoServiceClient } from "./gen/echo/v1/echo.js";
-import { EchoServiceService, echoImplementation } from "./support/echo-service.js";
+import { EchoServiceService, echoImplementation } from "../src/echo-service.js";
+import { type EchoResponse, EchoServiceClient } from "../src/gen/echo/v1/echo.js";
 import { type StartedControlPlane, silent, startControlPlane } from "./support/fixture.js";
 
 /** A TCP relay in front of the instance, so a test can cut the connection at a chosen moment. */

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
-import { type RedisServerHandle, startRedisServer } from "@switchboard/control-plane/testing";
+import { AdminClient, launchRedis, type RedisServerHandle } from "@switchboard/control-plane/testing";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
-import { EchoServiceClient } from "./gen/echo/v1/echo.js";
-import { Admin } from "./support/admin.js";
+import { EchoServiceClient } from "../src/gen/echo/v1/echo.js";
+import { type EchoInstanceProcess, launchEchoInstance } from "../src/index.js";
 import { eventually, type StartedControlPlane, silent, startControlPlane } from "./support/fixture.js";
 import { LoadLoop } from "./support/load.js";
-import { type ChildInstance, killAll, spawnEchoInstance } from "./support/processes.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -15,20 +14,20 @@ for (const storeKind of ["memory", "redis"] as const)
   describe(`an instance SIGKILLed under load (${storeKind} store)`, () => {
     let redis: RedisServerHandle | undefined;
     let cp: StartedControlPlane;
-    let instances: ChildInstance[];
+    let instances: EchoInstanceProcess[];
     let mesh: MeshClient;
     let client: EchoServiceClient;
-    let admin: Admin;
+    let admin: AdminClient;
 
     before(async () => {
-      if (storeKind === "redis") redis = await startRedisServer();
+      if (storeKind === "redis") redis = await launchRedis();
       cp = await startControlPlane({ redisUrl: redis?.url, redisKeyPrefix: redis?.keyPrefix });
-      admin = new Admin(cp.address);
+      admin = new AdminClient(cp.address);
       await admin.setPolicy("echo", {
         loadBalancing: { algorithm: 5 },
         retry: { maxAttempts: 3, retryableCodes: ["UNAVAILABLE"], initialBackoffMs: 5, maxBackoffMs: 50 },
       });
-      instances = await Promise.all([0, 1, 2].map(() => spawnEchoInstance(cp.address)));
+      instances = await Promise.all([0, 1, 2].map(() => launchEchoInstance({ controlPlane: cp.address })));
       mesh = createMeshClient({ controlPlane: cp.address, logger: silent });
       client = new EchoServiceClient("mesh:///echo", credentials.createInsecure());
       await mesh.waitForService("echo");
@@ -39,7 +38,7 @@ for (const storeKind of ["memory", "redis"] as const)
       client.close();
       await mesh.close();
       admin.close();
-      await killAll(instances);
+      await Promise.all(instances.map((i) => i.kill()));
       await cp.stop();
       await redis?.stop();
     });
@@ -47,7 +46,7 @@ for (const storeKind of ["memory", "redis"] as const)
     it("costs the caller no failed call and leaves rotation within a second", async () => {
       const load = new LoadLoop(client, 16);
       await sleep(800);
-      const victim = instances[0] as ChildInstance;
+      const victim = instances[0] as EchoInstanceProcess;
       // Sample the attempts sent to the victim, to find when the last one was sent.
       let lastAttempts = -1;
       let lastAttemptAt = 0;
@@ -60,8 +59,7 @@ for (const storeKind of ["memory", "redis"] as const)
         }
       }, 50);
       const killedAt = Date.now();
-      victim.kill("SIGKILL");
-      await victim.exited();
+      await victim.kill();
       await sleep(2500);
       clearInterval(sampler);
       await load.stop();

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
 import { Registry } from "prom-client";
-import { EchoServiceClient } from "./gen/echo/v1/echo.js";
+import { EchoServiceClient } from "../src/gen/echo/v1/echo.js";
 import {
   type EchoInstance,
   type StartedControlPlane,

@@ -5,7 +5,7 @@ import {
   HealthClient,
   HealthCheckResponse_ServingStatus as Serving,
 } from "@switchboard/core/gen/grpc/health/v1/health.js";
-import { EchoRequest, EchoServiceClient } from "./gen/echo/v1/echo.js";
+import { EchoRequest, EchoServiceClient } from "../src/gen/echo/v1/echo.js";
 import {
   type EchoInstance,
   eventually,

@@ -16,14 +16,14 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
+import { AdminClient } from "@switchboard/control-plane/testing";
 import { createMeshClient, createMeshServer, type MeshClient, type MeshServer } from "@switchboard/sdk";
 import {
   type EchoRequest,
   type EchoResponse,
   EchoServiceClient,
   EchoServiceService,
-} from "./gen/echo/v1/echo.js";
-import { Admin } from "./support/admin.js";
+} from "../src/gen/echo/v1/echo.js";
 import { eventually, type StartedControlPlane, silent, startControlPlane } from "./support/fixture.js";
 
 /** A reader the test collects from when it wants, instead of on a timer. */
@@ -63,7 +63,7 @@ function waitForReady(client: EchoServiceClient): Promise<void> {
 
 describe("OpenTelemetry through the mesh", () => {
   let cp: StartedControlPlane;
-  let admin: Admin;
+  let admin: AdminClient;
   const servers: MeshServer[] = [];
   let mesh: MeshClient;
   let plain: MeshClient;
@@ -79,7 +79,7 @@ describe("OpenTelemetry through the mesh", () => {
   before(async () => {
     context.setGlobalContextManager(contextManager.enable());
     cp = await startControlPlane();
-    admin = new Admin(cp.address);
+    admin = new AdminClient(cp.address);
     for (let i = 0; i < 3; i++) {
       const server = createMeshServer({
         service: "echo",

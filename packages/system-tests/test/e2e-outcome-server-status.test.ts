@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata, ServerInterceptingCall, type ServerInterceptor, status } from "@grpc/grpc-js";
 import { createMeshClient, createMeshServer, type MeshClient, type MeshServer } from "@switchboard/sdk";
-import { type EchoResponse, EchoServiceClient } from "./gen/echo/v1/echo.js";
-import { EchoServiceService, echoImplementation } from "./support/echo-service.js";
+import { EchoServiceService, echoImplementation } from "../src/echo-service.js";
+import { type EchoResponse, EchoServiceClient } from "../src/gen/echo/v1/echo.js";
 import { type StartedControlPlane, silent, startControlPlane } from "./support/fixture.js";
 
 /** The server sends the answer, then turns the call's OK status into UNAVAILABLE on purpose. */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { AdminClient } from "@switchboard/control-plane/testing";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
-import { EchoServiceClient } from "./gen/echo/v1/echo.js";
-import { Admin } from "./support/admin.js";
+import { EchoServiceClient } from "../src/gen/echo/v1/echo.js";
 import {
   type EchoInstance,
   eventually,
@@ -46,7 +46,7 @@ function call(
 
 describe("policy set through Admin, applied live by the SDK", () => {
   let cp: StartedControlPlane;
-  let admin: Admin;
+  let admin: AdminClient;
   let instances: EchoInstance[];
   let mesh: MeshClient;
   let client: EchoServiceClient;
@@ -55,7 +55,7 @@ describe("policy set through Admin, applied live by the SDK", () => {
 
   before(async () => {
     cp = await startControlPlane();
-    admin = new Admin(cp.address);
+    admin = new AdminClient(cp.address);
     mesh = createMeshClient({ controlPlane: cp.address, logger: silent, zone: "zone-a" });
   });
 
@@ -86,7 +86,7 @@ describe("policy set through Admin, applied live by the SDK", () => {
   }
 
   /** Sets a policy and waits until this client runs on it. */
-  async function setPolicy(policy: Parameters<Admin["setPolicy"]>[1]): Promise<void> {
+  async function setPolicy(policy: Parameters<AdminClient["setPolicy"]>[1]): Promise<void> {
     const version = await admin.setPolicy(service, policy);
     await eventually(() => (mesh.stats().services[service]?.version ?? 0) >= version, 5000, "policy applied");
   }

@@ -2,21 +2,23 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
-import { EchoServiceClient } from "./gen/echo/v1/echo.js";
+import { EchoServiceClient } from "../src/gen/echo/v1/echo.js";
+import { type EchoInstanceProcess, launchEchoInstance } from "../src/index.js";
 import { eventually, type StartedControlPlane, silent, startControlPlane } from "./support/fixture.js";
 import { LoadLoop } from "./support/load.js";
-import { type ChildInstance, killAll, spawnEchoInstance } from "./support/processes.js";
 
 describe("a rolling restart with drain", () => {
   let cp: StartedControlPlane;
-  let instances: ChildInstance[];
+  let instances: EchoInstanceProcess[];
   let mesh: MeshClient;
   let client: EchoServiceClient;
 
   before(async () => {
     cp = await startControlPlane();
     // No retries: a drain must not lose a call on its own.
-    instances = await Promise.all([0, 1, 2].map(() => spawnEchoInstance(cp.address, { delayMs: 20 })));
+    instances = await Promise.all(
+      [0, 1, 2].map(() => launchEchoInstance({ controlPlane: cp.address, delayMs: 20 })),
+    );
     mesh = createMeshClient({ controlPlane: cp.address, logger: silent });
     client = new EchoServiceClient("mesh:///echo", credentials.createInsecure());
     await mesh.waitForService("echo");
@@ -26,7 +28,7 @@ describe("a rolling restart with drain", () => {
   after(async () => {
     client.close();
     await mesh.close();
-    await killAll(instances);
+    await Promise.all(instances.map((i) => i.kill()));
     await cp.stop();
   });
 
@@ -34,16 +36,15 @@ describe("a rolling restart with drain", () => {
     const load = new LoadLoop(client, 12);
     const replaced: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const fresh = await spawnEchoInstance(cp.address, { delayMs: 20 });
+      const fresh = await launchEchoInstance({ controlPlane: cp.address, delayMs: 20 });
       await eventually(
         () => mesh.endpoints("echo").some((e) => e.id === fresh.address),
         5000,
         "the new instance",
       );
-      const old = instances.shift() as ChildInstance;
+      const old = instances.shift() as EchoInstanceProcess;
       instances.push(fresh);
-      old.kill("SIGTERM");
-      assert.equal(await old.exited(), 0, "a drained instance exits 0");
+      assert.equal((await old.stop()).code, 0, "a drained instance exits 0");
       replaced.push(old.address);
     }
     const finished = Date.now();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { createMeshClient, type EndpointStats, type MeshClient } from "@switchboard/sdk";
-import { EchoServiceClient } from "./gen/echo/v1/echo.js";
+import { EchoServiceClient } from "../src/gen/echo/v1/echo.js";
 import {
   type EchoInstance,
   eventually,

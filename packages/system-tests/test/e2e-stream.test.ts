@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata, status } from "@grpc/grpc-js";
+import { AdminClient } from "@switchboard/control-plane/testing";
 import { type LoadBalancing_Algorithm, Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { createMeshClient, isMeshError, type MeshClient } from "@switchboard/sdk";
-import { EchoRequest, EchoResponse, EchoServiceClient, EchoServiceService } from "./gen/echo/v1/echo.js";
-import { Admin } from "./support/admin.js";
+import { EchoRequest, EchoResponse, EchoServiceClient, EchoServiceService } from "../src/gen/echo/v1/echo.js";
 import {
   type EchoInstance,
   eventually,
@@ -30,13 +30,13 @@ function echo(client: EchoServiceClient): Promise<{ code: number; servedBy: stri
 
 describe("the Discovery stream as the SDK handles it", () => {
   let cp: StartedControlPlane;
-  let admin: Admin;
+  let admin: AdminClient;
   let mesh: MeshClient;
   const dir = mkdtempSync(join(tmpdir(), "switchboard-sdk-"));
 
   before(async () => {
     cp = await startControlPlane();
-    admin = new Admin(cp.address);
+    admin = new AdminClient(cp.address);
     mesh = createMeshClient({
       controlPlane: cp.address,
       logger: silent,

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { type ControlPlane, createControlPlane } from "@switchboard/control-plane";
-import { type RedisServerHandle, startRedisServer } from "@switchboard/control-plane/testing";
+import { launchRedis, type RedisServerHandle } from "@switchboard/control-plane/testing";
 import {
   type KeepAliveResponse,
   KeepAliveResponse_LeaseState as LeaseState,
@@ -38,7 +38,7 @@ describe("a control plane restarted after an outage longer than the lease TTL", 
   };
 
   before(async () => {
-    redis = await startRedisServer();
+    redis = await launchRedis();
   });
   after(async () => {
     for (const cp of planes) await cp.stop({ graceMs: 0 });

@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, status } from "@grpc/grpc-js";
+import { AdminClient } from "@switchboard/control-plane/testing";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
 import { Registry } from "prom-client";
-import { EchoServiceClient } from "./gen/echo/v1/echo.js";
-import { Admin } from "./support/admin.js";
+import { EchoServiceClient } from "../src/gen/echo/v1/echo.js";
 import {
   type EchoInstance,
   eventually,
@@ -27,7 +27,7 @@ const OPEN_DURATION_MS = 2000;
 
 describe("the fleet view of a service", () => {
   let cp: StartedControlPlane;
-  let admin: Admin;
+  let admin: AdminClient;
   let instances: EchoInstance[] = [];
   const meshes: MeshClient[] = [];
   const clients: EchoServiceClient[] = [];
@@ -35,7 +35,7 @@ describe("the fleet view of a service", () => {
 
   before(async () => {
     cp = await startControlPlane();
-    admin = new Admin(cp.address);
+    admin = new AdminClient(cp.address);
     await admin.setPolicy(SERVICE, {
       outlierDetection: {
         breaker: { consecutiveFailures: 3, openDurationMs: OPEN_DURATION_MS },

@@ -3,16 +3,20 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type RedisServerHandle, startRedisServer } from "@switchboard/control-plane/testing";
 import {
-  type Child,
+  ChildTracker,
+  launchControlPlane,
+  launchRedis,
+  type RedisServerHandle,
+} from "@switchboard/control-plane/testing";
+import {
   npmInstall,
   PACKED,
   type PackedName,
   packAll,
+  packedControlPlaneBin,
   ROOT,
   sh,
-  startPackedControlPlane,
   TSC,
   tarballFiles,
   writeApp,
@@ -64,7 +68,7 @@ function copiesOf(nodeModules: string, name: string): string[] {
 describe("packed packages installed with npm into an application", () => {
   const tmp = mkdtempSync(join(tmpdir(), "switchboard-packed-"));
   const app = join(tmp, "app");
-  const children: Child[] = [];
+  const children = new ChildTracker();
   let tarballs: Record<PackedName, string>;
   let redis: RedisServerHandle | undefined;
 
@@ -77,7 +81,7 @@ describe("packed packages installed with npm into an application", () => {
   });
 
   after(async () => {
-    for (const child of children) await child.stop(5_000);
+    await children.stopAll(5_000);
     await redis?.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -121,26 +125,30 @@ describe("packed packages installed with npm into an application", () => {
 
   it("type-checks an application against the installed packages' types, and runs it: a call through mesh:/// to the packed control plane on Redis", async () => {
     await sh(TSC, ["-p", app], app);
-    redis = await startRedisServer();
-    const plane = await startPackedControlPlane(app, {
-      REDIS_URL: redis.url,
-      SWITCHBOARD_REDIS_PREFIX: redis.keyPrefix,
-      SWITCHBOARD_LOG_LEVEL: "info",
+    redis = await launchRedis();
+    const plane = await launchControlPlane({
+      tracker: children,
+      name: "packed control plane",
+      executable: packedControlPlaneBin(app),
+      env: { REDIS_URL: redis.url, SWITCHBOARD_REDIS_PREFIX: redis.keyPrefix },
     });
-    children.push(plane);
     const env = { PATH: process.env.PATH, CONTROL_PLANE: plane.address, SWITCHBOARD_LOG_LEVEL: "warn" };
-    const out = await sh(process.execPath, [join(app, "dist", "app.js")], app, env, 30_000);
-    const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {
+    const run = await children.runNode("packed app", [join(app, "dist", "app.js")], {
+      env,
+      timeoutMs: 30_000,
+    });
+    assert.equal(run.code, 0, `the application exited (${run.signal ?? run.code}): ${run.stderr}`);
+    const result = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as {
       answer?: string;
       served?: number;
       endpoints?: string[];
     };
     assert.equal(result.answer, "hello packed world");
     assert.deepEqual(result.endpoints, [`127.0.0.1:${result.served}`]);
-    assert.equal(await plane.stop(), 0);
+    assert.equal((await plane.stop()).code, 0);
     assert.ok(
-      plane.lines.some((l) => l.includes('"store":"redis"')),
-      plane.lines.join("\n"),
+      plane.child.lines.some((l) => l.includes('"store":"redis"')),
+      plane.child.lines.join("\n"),
     );
   });
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { type ControlPlaneProcess, launchControlPlane } from "@switchboard/control-plane/testing";
 import { type HealthCheckResponse, HealthClient } from "@switchboard/core/gen/grpc/health/v1/health.js";
 import { AdminClient } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import {
@@ -17,7 +18,6 @@ import {
   type MeshServer,
 } from "@switchboard/sdk";
 import { pino } from "pino";
-import { type BinProcess, startBin } from "../../control-plane/test/helpers/bin.js";
 
 const TOKENS = { admin: "sec-admin-4d1f9a", registration: "sec-reg-77b2c0", discovery: "sec-disc-0e93aa" };
 
@@ -45,20 +45,23 @@ function check(client: HealthClient, deadlineMs = 3000): Promise<{ code: number;
 }
 
 describe("scoped bearer tokens, seen from the SDK", () => {
-  let bin: BinProcess;
+  let bin: ControlPlaneProcess;
   const sdkLogs = capture();
   const cleanup: (() => unknown)[] = [];
 
   before(async () => {
-    bin = await startBin(["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--log-level", "trace"], {
-      SWITCHBOARD_ADMIN_TOKEN: TOKENS.admin,
-      SWITCHBOARD_REGISTRATION_TOKEN: TOKENS.registration,
-      SWITCHBOARD_DISCOVERY_TOKEN: TOKENS.discovery,
+    bin = await launchControlPlane({
+      args: ["--log-level", "trace"],
+      env: {
+        SWITCHBOARD_ADMIN_TOKEN: TOKENS.admin,
+        SWITCHBOARD_REGISTRATION_TOKEN: TOKENS.registration,
+        SWITCHBOARD_DISCOVERY_TOKEN: TOKENS.discovery,
+      },
     });
   });
   after(async () => {
     for (const fn of cleanup.reverse()) await fn();
-    assert.equal(await bin.stop(), 0);
+    assert.equal((await bin.stop()).code, 0);
   });
 
   const meshServer = (token: string | undefined, service = "secure"): MeshServer => {
@@ -155,14 +158,14 @@ describe("scoped bearer tokens, seen from the SDK", () => {
   });
 
   it("never logs a token, in the control plane's logs or the SDK's", () => {
-    const logs = `${bin.lines.join("\n")}\n${sdkLogs.text()}`;
+    const logs = `${bin.child.lines.join("\n")}\n${sdkLogs.text()}`;
     // The refused and accepted calls were logged, so the check below means something.
     assert.ok(
-      bin.lines.some((l) => l.includes('"code":"UNAUTHENTICATED"')),
+      bin.child.lines.some((l) => l.includes('"code":"UNAUTHENTICATED"')),
       "the control plane logged refusals",
     );
     assert.ok(
-      bin.lines.some((l) => l.includes('"msg":"endpoint registered"')),
+      bin.child.lines.some((l) => l.includes('"msg":"endpoint registered"')),
       "and registrations",
     );
     assert.match(sdkLogs.text(), /"msg":"registered"/);

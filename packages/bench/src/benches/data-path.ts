@@ -3,8 +3,8 @@
  * in its own process, one at a time, rounds interleaved; ratios to grpc-js round_robin over the
  * same instances, per round.
  */
-import { Admin, Registration } from "../lib/admin.js";
-import { startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { AdminClient, Registrar } from "@switchboard/control-plane/testing";
+import { startControlPlane } from "../lib/control-plane.js";
 import { markdownTable, num, signedSpread, withSpread } from "../lib/format.js";
 import type { ClosedResult, OpenResult } from "../lib/load.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
@@ -211,7 +211,7 @@ function targetChecks(summary: readonly VariantSummary[]): TargetCheck[] {
 
 /** The three instances registered a second time, under PLAIN_SERVICE, for (c0). */
 async function registerPlain(controlPlane: string, addresses: readonly string[]): Promise<void> {
-  const reg = new Registration(controlPlane);
+  const reg = new Registrar(controlPlane);
   try {
     for (const address of addresses) {
       const at = address.lastIndexOf(":");
@@ -226,8 +226,8 @@ async function registerPlain(controlPlane: string, addresses: readonly string[])
 
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const cp = await startControlPlaneProcess({ extraArgs: ["--max-lease-ttl-ms", String(PLAIN_LEASE_MS)] });
-  const admin = new Admin(cp.address);
+  const cp = await startControlPlane({ args: ["--max-lease-ttl-ms", String(PLAIN_LEASE_MS)] });
+  const admin = new AdminClient(cp.address);
   const servers = await startEchoServers(cp.address, SERVICE, [[0], [0], [0]]);
   const clients = new Map<VariantKey, EchoClientProcess>();
   try {

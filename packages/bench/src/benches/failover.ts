@@ -6,9 +6,9 @@
  * counted by the caller; the calls that still reached the failed instance are counted by the
  * instance itself, from its own record.
  */
-import { Admin } from "../lib/admin.js";
+import { AdminClient } from "@switchboard/control-plane/testing";
 import { sleep, wallMs } from "../lib/clock.js";
-import { startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { startControlPlane } from "../lib/control-plane.js";
 import { markdownTable, num, withSpread } from "../lib/format.js";
 import type { ServedSummary } from "../lib/served-log.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
@@ -70,7 +70,7 @@ async function inject(fault: Fault, victim: EchoServerProcess, address: string):
 async function oneRun(
   ctx: BenchContext,
   controlPlane: string,
-  admin: Admin,
+  admin: AdminClient,
   p: Params,
   fault: Fault,
   variant: Variant,
@@ -192,8 +192,8 @@ function targetChecks(summaries: readonly Summary[], p: Params): TargetCheck[] {
 
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const cp = await startControlPlaneProcess();
-  const admin = new Admin(cp.address);
+  const cp = await startControlPlane();
+  const admin = new AdminClient(cp.address);
   const samples: Sample[] = [];
   try {
     for (let r = 0; r < p.rounds; r++) {

@@ -4,10 +4,14 @@
  * replicas; one endpoint change at a time, timed until the last subscriber has it, with the
  * CPU the replicas and redis-server spent on it and the replicas' RSS per subscriber.
  */
-import type { RedisServerHandle } from "@switchboard/control-plane/testing";
-import { Registration } from "../lib/admin.js";
+import {
+  type ControlPlaneProcess,
+  type RedisServerHandle,
+  Registrar,
+} from "@switchboard/control-plane/testing";
 import { sleep, wallMs } from "../lib/clock.js";
-import { type ControlPlaneProcess, cpuMsOf, startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { startControlPlane } from "../lib/control-plane.js";
+import { cpuMsOf } from "../lib/machine-load.js";
 import { RedisCpu } from "../lib/redis-cpu.js";
 import { median } from "../lib/stats.js";
 import { stopAll, WorkerProcess } from "../lib/worker-process.js";
@@ -94,7 +98,7 @@ function cpuOfAll(replicas: readonly ControlPlaneProcess[]): number {
 }
 
 function rssOfAll(replicas: readonly ControlPlaneProcess[]): number {
-  return replicas.reduce((sum, r) => sum + r.rssBytes(), 0);
+  return replicas.reduce((sum, r) => sum + (r.child.rssBytes() ?? Number.NaN), 0);
 }
 
 async function oneChange(
@@ -131,19 +135,18 @@ function startReplicas(
 ) {
   return Promise.all(
     Array.from({ length: c.replicas }, (_, i) =>
-      startControlPlaneProcess({
+      startControlPlane({
         redisUrl: redis.url,
-        redisPrefix: `fanout-${tag}`,
+        redisKeyPrefix: `fanout-${tag}`,
+        replicaId: `replica-${i}`,
         nodeFlags: ctx.profileFlags,
         // The load processes stand in for many SDK processes by multiplexing streams on a few
         // connections from one address; a real SDK holds one Discovery stream per connection.
-        extraArgs: [
+        args: [
           "--max-watch-streams-per-connection",
           String(p.streamsPerConnection),
           "--max-watch-streams-per-peer",
           String(c.subscribers),
-          "--replica-id",
-          `replica-${i}`,
         ],
       }),
     ),
@@ -160,7 +163,7 @@ export async function runCase(
 ): Promise<Phase> {
   const replicas = await startReplicas(ctx, redis, p, c, tag);
   const first = replicas[0] as ControlPlaneProcess;
-  const reg = new Registration(first.address);
+  const reg = new Registrar(first.address);
   const redisCpu = await RedisCpu.connect(redis.port);
   let load: SubscriberLoad[] = [];
   try {

@@ -4,7 +4,7 @@
  * at a time, timed until the last subscriber has it. The sizes run on one replica; the
  * scale-out size runs on one replica and on three, to show how the cost grows with replicas.
  */
-import { startRedisServer } from "@switchboard/control-plane/testing";
+import { launchRedis } from "@switchboard/control-plane/testing";
 import { type FanoutCase, type FanoutParams, type Phase, runCase } from "./fanout-cases.js";
 import { renderFanout } from "./fanout-table.js";
 import { type Bench, type BenchContext, type BenchOutput, sized } from "./types.js";
@@ -73,7 +73,7 @@ export async function runRounds(
   p: FanoutParams,
   cases: readonly FanoutCase[],
 ): Promise<Phase[]> {
-  const redis = await startRedisServer();
+  const redis = await launchRedis();
   const phases: Phase[] = [];
   try {
     for (let r = 0; r < p.rounds; r++) {

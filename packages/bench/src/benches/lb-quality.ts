@@ -7,11 +7,11 @@
  * within seconds).
  */
 import { credentials } from "@grpc/grpc-js";
+import { AdminClient } from "@switchboard/control-plane/testing";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
 import { Registry } from "prom-client";
-import { Admin } from "../lib/admin.js";
 import { sleep } from "../lib/clock.js";
-import { startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { startControlPlane } from "../lib/control-plane.js";
 import { type EchoCall, EchoServiceClient, echoCall } from "../lib/echo.js";
 import { markdownTable, num, withSpread } from "../lib/format.js";
 import { type OpenResult, yieldToEventLoop } from "../lib/load.js";
@@ -100,8 +100,8 @@ function summarize(samples: readonly Sample[]): Summary[] {
 
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const cp = await startControlPlaneProcess();
-  const admin = new Admin(cp.address);
+  const cp = await startControlPlane();
+  const admin = new AdminClient(cp.address);
   const delays = [p.slowMs, ...Array.from({ length: 9 }, () => p.fastMs)];
   const servers = await startEchoServers(cp.address, SERVICE, [delays.slice(0, 5), delays.slice(5)]);
   const slow = servers[0]?.info.addresses[0] ?? "";
@@ -223,7 +223,7 @@ function shareOf(counts: Record<string, number>, address: string): number {
 }
 
 /** A peak_ewma service of its own, called by a mesh client in this process. */
-async function fairnessSetup(cp: string, admin: Admin, service: string) {
+async function fairnessSetup(cp: string, admin: AdminClient, service: string) {
   await admin.setPolicy(service, { loadBalancing: LB_POLICIES.peak_ewma });
   const mesh = createMeshClient({ controlPlane: cp, logger: silentLogger, registry: new Registry() });
   const client = new EchoServiceClient(`mesh:///${service}`, credentials.createInsecure());
@@ -240,7 +240,7 @@ async function endpointsKnown(mesh: MeshClient, service: string, check: (ids: st
 }
 
 /** Two equal instances, one call at a time: the share of the busier one. */
-async function equalInstances(cp: string, admin: Admin, p: Params): Promise<number> {
+async function equalInstances(cp: string, admin: AdminClient, p: Params): Promise<number> {
   const service = "lb-equal";
   const servers = await startEchoServers(cp, service, [[p.fastMs, p.fastMs]]);
   const { mesh, client, call } = await fairnessSetup(cp, admin, service);
@@ -257,7 +257,7 @@ async function equalInstances(cp: string, admin: Admin, p: Params): Promise<numb
 }
 
 /** Three equal instances, one restarted (a new process on a new port): its share right after. */
-async function restartedInstance(cp: string, admin: Admin, p: Params): Promise<number> {
+async function restartedInstance(cp: string, admin: AdminClient, p: Params): Promise<number> {
   const service = "lb-restart";
   const stay = await startEchoServers(cp, service, [[p.fastMs, p.fastMs]]);
   let restarted = await startEchoServers(cp, service, [[p.fastMs]]);

@@ -3,10 +3,11 @@
  * process backed by a real redis-server, driven by several load processes; the two kinds of
  * run interleaved, round after round.
  */
-import { startRedisServer } from "@switchboard/control-plane/testing";
-import { cpuMsOf, startControlPlaneProcess } from "../lib/control-plane-process.js";
+import { launchRedis } from "@switchboard/control-plane/testing";
+import { startControlPlane } from "../lib/control-plane.js";
 import { markdownTable, num, withSpread } from "../lib/format.js";
 import { Histogram } from "../lib/histogram.js";
+import { cpuMsOf } from "../lib/machine-load.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
 import { stopAll, WorkerProcess } from "../lib/worker-process.js";
 import type { WriteLoadSetup, WriteRunArgs, WriteRunResult } from "../workers/write-load.js";
@@ -141,10 +142,10 @@ const LABELS: Readonly<Record<Mode, string>> = {
 
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const redis = await startRedisServer();
-  const cp = await startControlPlaneProcess({
+  const redis = await launchRedis();
+  const cp = await startControlPlane({
     redisUrl: redis.url,
-    redisPrefix: redis.keyPrefix,
+    redisKeyPrefix: redis.keyPrefix,
     nodeFlags: ctx.profileFlags,
   });
   let load: WriteLoad[] = [];

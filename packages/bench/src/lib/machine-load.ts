@@ -54,3 +54,11 @@ export async function waitQuiet(
     log(`machine busy with other work (${busy.toFixed(0)} % of its CPU); waiting`);
   }
 }
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc, clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

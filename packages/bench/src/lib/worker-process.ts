@@ -1,7 +1,6 @@
-import { type ChildProcess, fork } from "node:child_process";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { stopChild, track } from "./children.js";
+import { type Child, ChildTracker } from "@switchboard/control-plane/testing";
 import { isFailed, isReady, isReply, type Reply } from "./ipc.js";
 
 /** The worker entry beside this package's entry (worker.ts under tsx, worker.js when built). */
@@ -13,6 +12,9 @@ export interface WorkerOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/** Every worker of this run (each ends by itself should this process die). */
+const workers = new ChildTracker();
+
 /** A worker process: started with a role and its setup arguments, then driven by commands. */
 export class WorkerProcess<Info = unknown> {
   private nextId = 1;
@@ -21,11 +23,11 @@ export class WorkerProcess<Info = unknown> {
 
   private constructor(
     readonly role: string,
-    readonly child: ChildProcess,
+    readonly child: Child,
     readonly info: Info,
   ) {
-    child.on("message", (m: unknown) => this.onMessage(m));
-    child.once("exit", (code, signal) => {
+    child.process.on("message", (m: unknown) => this.onMessage(m));
+    void child.exited.then(({ code, signal }) => {
       this.exitError = new Error(`worker ${role} (pid ${child.pid}) exited (${signal ?? code})`);
       for (const p of this.pending.values()) p.reject(this.exitError);
       this.pending.clear();
@@ -33,34 +35,34 @@ export class WorkerProcess<Info = unknown> {
   }
 
   get pid(): number {
-    return this.child.pid ?? -1;
+    return this.child.pid;
   }
 
   static async start<I>(role: string, args: unknown, options: WorkerOptions = {}): Promise<WorkerProcess<I>> {
-    const child = fork(WORKER, [role], {
-      execArgv: [...process.execArgv, ...(options.nodeFlags ?? [])],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-      serialization: "json",
-    });
-    track(child);
+    const child = await workers.spawnNode(
+      `worker ${role}`,
+      [...process.execArgv, ...(options.nodeFlags ?? []), WORKER, role],
+      { ipc: true, stdout: "inherit", stderr: "inherit" },
+    );
+    const proc = child.process;
     const info = await new Promise<I>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`worker ${role} not ready after ${options.readyTimeoutMs ?? 60_000} ms`));
       }, options.readyTimeoutMs ?? 60_000);
       const onExit = (code: number | null) =>
         reject(new Error(`worker ${role} exited with ${code} before it was ready`));
-      child.once("exit", onExit);
-      child.on("message", function first(m: unknown) {
+      proc.once("exit", onExit);
+      proc.on("message", function first(m: unknown) {
         if (isReady(m)) resolve(m.info as I);
         else if (isFailed(m)) reject(new Error(`worker ${role} failed: ${m.failed}`));
         else return;
         clearTimeout(timer);
-        child.off("message", first);
-        child.off("exit", onExit);
+        proc.off("message", first);
+        proc.off("exit", onExit);
       });
-      child.send({ setup: args });
+      proc.send({ setup: args });
     }).catch(async (e: unknown) => {
-      await stopChild(child, "SIGKILL");
+      await child.kill();
       throw e;
     });
     return new WorkerProcess<I>(role, child, info);
@@ -71,28 +73,26 @@ export class WorkerProcess<Info = unknown> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ id, cmd, args });
+      this.child.process.send({ id, cmd, args });
     });
   }
 
   /** Asks the worker to exit, then makes sure it has (SIGKILL after `graceMs`). */
   async stop(graceMs = 5000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.child.send({ id: 0, cmd: "exit", args: {} });
-    const timer = setTimeout(() => void stopChild(this.child, "SIGKILL"), graceMs);
-    await exited;
+    if (!this.child.running) return;
+    this.child.process.send({ id: 0, cmd: "exit", args: {} });
+    const timer = setTimeout(() => void this.child.kill(), graceMs);
+    await this.child.exited;
     clearTimeout(timer);
   }
 
   /** Sends a signal to this worker only (for failover: SIGKILL). */
   kill(signal: NodeJS.Signals): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) process.kill(this.pid, signal);
+    this.child.signal(signal);
   }
 
   async exited(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    await new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    await this.child.exited;
   }
 
   private onMessage(m: unknown): void {

@@ -7,13 +7,13 @@
 
 import { performance } from "node:perf_hooks";
 import { type ClientDuplexStream, credentials, Metadata } from "@grpc/grpc-js";
+import { Registrar } from "@switchboard/control-plane/testing";
 import {
   type KeepAliveRequest,
   type KeepAliveResponse,
   KeepAliveResponse_LeaseState,
   RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
-import { Registration } from "../lib/admin.js";
 import { sleep } from "../lib/clock.js";
 import { Histogram, type HistogramData } from "../lib/histogram.js";
 import type { Role } from "./role.js";
@@ -56,7 +56,7 @@ function host(index: number, k: number): string {
   return `10.${100 + index}.${(k >> 8) & 255}.${k & 255}`;
 }
 
-async function registerLeases(reg: Registration, setup: WriteLoadSetup): Promise<string[]> {
+async function registerLeases(reg: Registrar, setup: WriteLoadSetup): Promise<string[]> {
   const ids: string[] = [];
   for (let k = 0; k < setup.leases; k += 100) {
     const batch = Array.from({ length: Math.min(100, setup.leases - k) }, (_, j) =>
@@ -124,10 +124,10 @@ async function keepAliveRun(
  * (a second registration of a live address without it is refused ALREADY_EXISTS). */
 const poolLeases = new Map<number, string>();
 
-async function registerRun(regs: Registration[], setup: WriteLoadSetup, a: WriteRunArgs, w: Window) {
+async function registerRun(regs: Registrar[], setup: WriteLoadSetup, a: WriteRunArgs, w: Window) {
   let k = 0;
   const worker = async (slot: number) => {
-    const reg = regs[slot % regs.length] as Registration;
+    const reg = regs[slot % regs.length] as Registrar;
     while (w.open) {
       const i = k++ % setup.registerPool;
       const t = performance.now();
@@ -158,12 +158,12 @@ async function registerRun(regs: Registration[], setup: WriteLoadSetup, a: Write
 export async function writeLoadRole(raw: unknown): Promise<Role> {
   const setup = raw as WriteLoadSetup;
   const options = { "grpc.use_local_subchannel_pool": 1 };
-  const regs = Array.from({ length: setup.connections }, () => new Registration(setup.controlPlane, options));
+  const regs = Array.from({ length: setup.connections }, () => new Registrar(setup.controlPlane, options));
   const clients = Array.from(
     { length: setup.connections },
     () => new RegistrationClient(setup.controlPlane, credentials.createInsecure(), options),
   );
-  const leases = await registerLeases(regs[0] as Registration, setup);
+  const leases = await registerLeases(regs[0] as Registrar, setup);
   return {
     info: { pid: process.pid, leases: leases.length },
     commands: {

@@ -1,14 +1,16 @@
 /**
  * A real redis-server for tests. With REDIS_URL set, that server is used (nothing is spawned)
  * and each caller gets a key prefix of its own for isolation; otherwise a private
- * `redis-server` is spawned on a free loopback port. Whatever is spawned is stopped by
- * `stop()`, and killed at process exit should a test forget.
+ * `redis-server` is spawned on a free loopback port, through a ChildTracker: it is stopped by
+ * `stop()`, killed at process exit should a test forget, and ends by itself should this process
+ * die (see child-tracker.ts).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, Socket } from "node:net";
 import { Redis } from "ioredis";
+import type { Child } from "./child.js";
+import { type ChildTracker, sharedTracker } from "./child-tracker.js";
 
 export interface RedisServerOptions {
   /** Binary to spawn. Default "redis-server" (from PATH). */
@@ -19,6 +21,8 @@ export interface RedisServerOptions {
   readonly startTimeoutMs?: number;
   /** Use this server instead of spawning one. Default: process.env.REDIS_URL. */
   readonly url?: string;
+  /** Where the process is tracked. Default: one shared by this module. */
+  readonly tracker?: ChildTracker;
 }
 
 export interface RedisServerHandle {
@@ -41,23 +45,23 @@ export interface RedisServerHandle {
   dropKeys(keyPrefix?: string): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
 /** A key prefix unique to this process and call. */
 export function uniqueKeyPrefix(label = "test"): string {
   return `${label}-${process.pid}-${randomBytes(6).toString("hex")}`;
 }
 
-export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+export async function launchRedis(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const external = options.url ?? process.env.REDIS_URL;
   if (external !== undefined && external !== "") return externalServer(external);
-  const binary = options.binary ?? "redis-server";
-  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const server: ServerSpec = {
+    binary: options.binary ?? "redis-server",
+    startTimeoutMs: options.startTimeoutMs ?? 10_000,
+    tracker: options.tracker ?? sharedTracker,
+  };
   let port = options.port ?? (await freePort());
-  let child = await spawnWithRetry(binary, port, startTimeoutMs, options.port === undefined);
+  let child = await spawnWithRetry(server, port, options.port === undefined);
   port = child.port;
-  let current: ChildProcess | undefined = child.process;
+  let current: Child | undefined = child.process;
   const keyPrefix = uniqueKeyPrefix();
   const url = `redis://127.0.0.1:${port}`;
   return {
@@ -71,13 +75,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     async stop() {
       const stopping = current;
       current = undefined;
-      if (stopping) await stopProcess(stopping);
+      if (stopping) await stopping.stop(STOP_GRACE_MS);
     },
     async restart() {
       const stopping = current;
       current = undefined;
-      if (stopping) await stopProcess(stopping);
-      child = await spawnWithRetry(binary, port, startTimeoutMs, false);
+      if (stopping) await stopping.stop(STOP_GRACE_MS);
+      child = await spawnWithRetry(server, port, false);
       current = child.process;
     },
     async flushAll() {
@@ -140,16 +144,27 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** The earlier name of `launchRedis`. */
+export const startRedisServer = launchRedis;
+
+interface ServerSpec {
+  readonly binary: string;
+  readonly startTimeoutMs: number;
+  readonly tracker: ChildTracker;
+}
+
+/** How long a stopping redis-server gets before SIGKILL. */
+const STOP_GRACE_MS = 5000;
+
 async function spawnWithRetry(
-  binary: string,
+  server: ServerSpec,
   port: number,
-  startTimeoutMs: number,
   mayChangePort: boolean,
-): Promise<{ process: ChildProcess; port: number }> {
+): Promise<{ process: Child; port: number }> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
-      return { process: await spawnServer(binary, port, startTimeoutMs), port };
+      return { process: await spawnServer(server, port), port };
     } catch (error) {
       lastError = error;
       // Lost the race for the free port to another process: try another one.
@@ -160,32 +175,21 @@ async function spawnWithRetry(
   throw lastError;
 }
 
-async function spawnServer(binary: string, port: number, startTimeoutMs: number): Promise<ChildProcess> {
+async function spawnServer({ binary, startTimeoutMs, tracker }: ServerSpec, port: number): Promise<Child> {
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  track(child);
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<never>((_, reject) => {
-    child.once("error", (error) => reject(new Error(`could not start ${binary}: ${error.message}`)));
-    child.once("exit", (code, signal) =>
-      reject(new Error(`${binary} on port ${port} exited early (${signal ?? code}):\n${output}`)),
-    );
+  const child = await tracker.spawn(`redis-server :${port}`, binary, args);
+  const exited = child.exited.then(async ({ code, signal }): Promise<never> => {
+    await child.outputClosed;
+    const output = [...child.lines.slice(-20), child.stderr].join("\n");
+    throw new Error(`${binary} on port ${port} exited early (${signal ?? code}):\n${output}`);
   });
   exited.catch(() => {});
   try {
     await Promise.race([waitForPong(port, startTimeoutMs), exited]);
   } catch (error) {
-    await stopProcess(child);
+    await child.stop(STOP_GRACE_MS);
     throw error;
   }
-  // Once up, the pipes are only drained, so a chatty server never blocks on a full pipe.
-  child.stdout?.resume();
-  child.stderr?.resume();
   return child;
 }
 
@@ -215,32 +219,4 @@ function ping(port: number): Promise<boolean> {
     });
     socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
   });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    live.delete(child);
-    return;
-  }
-  const exit = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  try {
-    await exit;
-  } finally {
-    clearTimeout(timer);
-    live.delete(child);
-  }
-}
-
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once("exit", () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // Last resort for a test that never called stop(): no redis-server outlives its test process.
-    process.once("exit", () => {
-      for (const leftover of live) leftover.kill("SIGKILL");
-    });
-  }
 }

@@ -3,8 +3,12 @@
  * with all three tokens set and small limits (so limits are reached), and a raw client to it.
  */
 import { Metadata, status } from "@grpc/grpc-js";
-import { type RedisServerHandle, startRedisServer } from "../../src/testing/index.js";
-import { type BinProcess, startBin } from "../helpers/bin.js";
+import {
+  type ControlPlaneProcess,
+  launchControlPlane,
+  launchRedis,
+  type RedisServerHandle,
+} from "../../src/testing/index.js";
 import type { Rng } from "./prng.js";
 import { RawClient } from "./raw-client.js";
 import { type ConsistencyReport, checkRedisConsistency } from "./redis-consistency.js";
@@ -39,7 +43,7 @@ export const PROPER = new Set<number>([
 
 export interface FuzzTarget {
   readonly redis: RedisServerHandle;
-  readonly bin: BinProcess;
+  readonly bin: ControlPlaneProcess;
   readonly raw: RawClient;
   stop(): Promise<number | null>;
   consistency(): Promise<ConsistencyReport>;
@@ -48,17 +52,14 @@ export interface FuzzTarget {
 }
 
 export async function startFuzzTarget(): Promise<FuzzTarget> {
-  const redis = await startRedisServer();
-  let bin: BinProcess;
+  const redis = await launchRedis();
+  let bin: ControlPlaneProcess;
   try {
-    bin = await startBin(
-      [
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "off",
-        "--replica-id",
-        "fuzz",
+    bin = await launchControlPlane({
+      replicaId: "fuzz",
+      redisUrl: redis.url,
+      redisKeyPrefix: redis.keyPrefix,
+      args: [
         "--max-message-bytes",
         String(LIMITS.maxMessageBytes),
         "--max-endpoints-per-service",
@@ -74,15 +75,12 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
         "--lease-ttl-ms",
         "2000",
       ],
-      {
-        REDIS_URL: redis.url,
-        SWITCHBOARD_REDIS_PREFIX: redis.keyPrefix,
-        SWITCHBOARD_LOG_LEVEL: "info",
+      env: {
         SWITCHBOARD_ADMIN_TOKEN: TOKENS.admin,
         SWITCHBOARD_REGISTRATION_TOKEN: TOKENS.registration,
         SWITCHBOARD_DISCOVERY_TOKEN: TOKENS.discovery,
       },
-    );
+    });
   } catch (error) {
     await redis.stop();
     throw error;
@@ -94,7 +92,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     raw,
     async stop() {
       raw.close();
-      const code = await bin.stop();
+      const { code } = await bin.stop();
       await redis.stop();
       return code;
     },
@@ -106,7 +104,9 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
         maxLeaseTtlMs: LIMITS.maxLeaseTtlMs,
       }),
     errorLogs: () =>
-      bin.lines.filter((l) => /"level":(50|60)/.test(l) || l.includes("unexpected error in RPC handler")),
+      bin.child.lines.filter(
+        (l) => /"level":(50|60)/.test(l) || l.includes("unexpected error in RPC handler"),
+      ),
   };
 }
 

@@ -14,8 +14,9 @@ import {
   RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
 import { pino } from "pino";
-import { type ControlPlane, type ControlPlaneOptions, createControlPlane } from "../../src/index.js";
+import type { ControlPlane, ControlPlaneOptions } from "../../src/index.js";
 import { MemoryStore } from "../../src/store/index.js";
+import { startInProcessControlPlane } from "../../src/testing/index.js";
 
 export interface Running {
   readonly plane: ControlPlane;
@@ -36,23 +37,16 @@ export async function startPlane(
   options: ControlPlaneOptions = {},
   creds: ChannelCredentials = credentials.createInsecure(),
 ): Promise<Running> {
-  const plane = createControlPlane({
-    listenAddress: "127.0.0.1:0",
-    metricsListenAddress: "off",
-    logger: silent,
+  const bound = await startInProcessControlPlane({
     ...(options.redisUrl ? {} : { store: options.store ?? new MemoryStore(), closeStore: true }),
     ...options,
-  });
-  const bound = await plane.start().catch(async (error: unknown) => {
-    await plane.stop({ graceMs: 0 });
-    throw error;
   });
   const admin = new AdminClient(bound.address, creds);
   const registration = new RegistrationClient(bound.address, creds);
   const discovery = new DiscoveryClient(bound.address, creds);
   const health = new HealthClient(bound.address, creds);
   return {
-    plane,
+    plane: bound.plane,
     address: bound.address,
     port: bound.port,
     metricsPort: bound.metricsPort,
@@ -62,7 +56,7 @@ export async function startPlane(
     health,
     async close() {
       for (const c of [admin, registration, discovery, health]) c.close();
-      await plane.stop({ graceMs: 1000 });
+      await bound.stop();
     },
   };
 }

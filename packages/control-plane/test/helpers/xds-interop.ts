@@ -7,14 +7,14 @@
  * scripts/install-tools.sh installs what they need (pinned); a missing tool fails the test with
  * a message saying so, never skips it.
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { type Child, sharedTracker } from "../../src/testing/index.js";
 import { bootstrapDocument } from "../../src/xds/bootstrap.js";
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -100,45 +100,35 @@ export async function startInteropClient(
     channelCreds: "insecure",
   });
   await writeFile(bootstrap, JSON.stringify(document));
-  const child = spawn(command, [...args, options.service], {
+  const child = await sharedTracker.spawn(`${kind} xDS client`, command, [...args, options.service], {
     env: { ...process.env, GRPC_XDS_BOOTSTRAP: bootstrap, GRPC_XDS_BOOTSTRAP_CONFIG: "" },
-    stdio: ["pipe", "pipe", "pipe"],
+    stdin: "pipe",
   });
-  if (child.pid === undefined) throw new Error(`could not start the ${kind} xDS client (${command})`);
-  return new ChildClient(kind, child, child.pid, dir);
+  return new ChildClient(kind, child, dir);
 }
 
 class ChildClient implements InteropClient {
-  private stderr = "";
   private readonly lines: string[] = [];
   private wake: (() => void) | undefined;
-  private exited = false;
-  private readonly exit: Promise<void>;
 
   constructor(
     private readonly kind: InteropKind,
-    private readonly child: ChildProcessWithoutNullStreams,
-    readonly pid: number,
+    private readonly child: Child,
     private readonly dir: string,
   ) {
-    child.stderr.on("data", (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
-    });
-    createInterface({ input: child.stdout }).on("line", (line) => {
+    child.onLine((line) => {
       this.lines.push(line);
       this.wake?.();
     });
-    this.exit = new Promise((resolve) =>
-      child.on("exit", () => {
-        this.exited = true;
-        this.wake?.();
-        resolve();
-      }),
-    );
+    void child.exited.then(() => this.wake?.());
+  }
+
+  get pid(): number {
+    return this.child.pid;
   }
 
   async calls(n: number, metadata: Record<string, string> = {}): Promise<CallResult[]> {
-    this.child.stdin.write(`${JSON.stringify({ calls: n, metadata, deadline_ms: 5000 })}\n`);
+    this.child.write(JSON.stringify({ calls: n, metadata, deadline_ms: 5000 }));
     const results: CallResult[] = [];
     for (;;) {
       const line = await this.nextLine();
@@ -152,7 +142,7 @@ class ChildClient implements InteropClient {
     for (;;) {
       const line = this.lines.shift();
       if (line !== undefined) return line;
-      if (this.exited) throw new Error(`the ${this.kind} xDS client exited:\n${this.stderr}`);
+      if (!this.child.running) throw new Error(`the ${this.kind} xDS client exited:\n${this.child.stderr}`);
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
@@ -161,8 +151,7 @@ class ChildClient implements InteropClient {
   }
 
   async stop(): Promise<void> {
-    if (!this.exited) process.kill(this.pid, "SIGKILL");
-    await this.exit;
+    await this.child.kill();
     await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -189,24 +178,24 @@ export interface EchoProcess {
 /** An echo server in a child process (test/support/echo-server-process.ts). */
 export async function startEchoProcess(): Promise<EchoProcess> {
   const script = fileURLToPath(new URL("../support/echo-server-process.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", script], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error("could not start the echo server process");
-  const exit = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`the echo server process exited (${code})`)));
-  });
-  const { port } = JSON.parse(line) as { port: number };
+  const child = await sharedTracker.spawnNode(
+    "echo server",
+    ["--conditions=source", "--import", "tsx", script],
+    { stderr: "inherit" },
+  );
+  const { port } = (await child.waitForJson(
+    (line) => typeof line.port === "number",
+    30_000,
+    "port line",
+  )) as {
+    port: number;
+  };
   return {
-    pid,
+    pid: child.pid,
     port,
     id: `127.0.0.1:${port}`,
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) process.kill(pid, "SIGKILL");
-      await exit;
+      await child.kill();
     },
   };
 }

@@ -1,7 +1,11 @@
 import { join } from "node:path";
-import type { DemoChild, JsonLine } from "./children.js";
+import {
+  type Child,
+  type ChildTracker,
+  type JsonLine,
+  launchControlPlane,
+} from "@switchboard/control-plane/testing";
 import { controlPlaneEntry, exampleEntry } from "./entries.js";
-import type { ProcessGroup } from "./process-group.js";
 
 export type UserRole = "healthy" | "slow" | "flaky";
 
@@ -20,14 +24,14 @@ export const USER_INSTANCES: readonly UserInstanceSpec[] = [
 ];
 
 export interface UserInstance extends UserInstanceSpec {
-  readonly child: DemoChild;
+  readonly child: Child;
   readonly address: string;
 }
 
 export interface Cluster {
-  readonly controlPlane: { readonly child: DemoChild; readonly address: string; readonly store: string };
+  readonly controlPlane: { readonly child: Child; readonly address: string; readonly store: string };
   readonly users: readonly UserInstance[];
-  readonly order: { readonly child: DemoChild; readonly address: string; readonly statsUrl: string };
+  readonly order: { readonly child: Child; readonly address: string; readonly statsUrl: string };
 }
 
 export interface ClusterOptions {
@@ -40,25 +44,48 @@ const READY_TIMEOUT_MS = 20_000;
 
 const isServiceReady = (line: JsonLine) => line.event === "ready" && typeof line.address === "string";
 
+/** Every child: a process group of its own, so a Ctrl-C in the terminal reaches the demo only,
+ * which then stops the children in order; stdout and stderr into its log file. */
+const childOptions = (logFile: string) => ({ detached: true, logFile }) as const;
+
+/** Starts a node child and waits for its ready line; a child that never gets ready is killed. */
+async function startService(
+  tracker: ChildTracker,
+  name: string,
+  args: readonly string[],
+  o: ClusterOptions,
+): Promise<{ child: Child; ready: JsonLine }> {
+  const logFile = join(o.logDir, `${name}.log`);
+  const child = await tracker.spawnNode(name, args, { ...childOptions(logFile), stdin: "pipe" });
+  try {
+    return {
+      child,
+      ready: await child.waitForJson(isServiceReady, READY_TIMEOUT_MS, `ready line (see ${logFile})`),
+    };
+  } catch (error) {
+    await child.kill();
+    throw error;
+  }
+}
+
 /** Starts the control plane (memory store, or Redis when REDIS_URL is set). */
-async function startControlPlane(group: ProcessGroup, o: ClusterOptions): Promise<Cluster["controlPlane"]> {
-  const args = [...controlPlaneEntry(), "--listen", "127.0.0.1:0", "--metrics-listen", "off"];
-  // A key prefix of its own, apart from any real deployment on the same Redis; the same one on
-  // every run, so runs do not pile up keys (what one leaves behind, the next overwrites or lets expire).
-  if (process.env.REDIS_URL) args.push("--redis-prefix", "switchboard-demo");
-  const child = await group.start({
-    name: "control-plane",
-    args,
-    logFile: join(o.logDir, "control-plane.log"),
-    stdinControl: false,
-    isReady: (line) => line.msg === "control plane listening" && typeof line.address === "string",
-    readyTimeoutMs: READY_TIMEOUT_MS,
+async function startControlPlane(tracker: ChildTracker, o: ClusterOptions): Promise<Cluster["controlPlane"]> {
+  const plane = await launchControlPlane({
+    tracker,
+    ...controlPlaneEntry(),
+    ...childOptions(join(o.logDir, "control-plane.log")),
+    // The demo's Redis, if any, is the one the environment names.
+    env: { ...process.env },
+    // A key prefix of its own, apart from any real deployment on the same Redis; the same one on
+    // every run, so runs do not pile up keys (what one leaves behind, the next overwrites or lets expire).
+    ...(process.env.REDIS_URL ? { redisKeyPrefix: "switchboard-demo" } : {}),
+    startTimeoutMs: READY_TIMEOUT_MS,
   });
-  return { child, address: String(child.ready.address), store: String(child.ready.store ?? "memory") };
+  return { child: plane.child, address: plane.address, store: String(plane.listening.store ?? "memory") };
 }
 
 async function startUser(
-  group: ProcessGroup,
+  tracker: ChildTracker,
   spec: UserInstanceSpec,
   controlPlane: string,
   o: ClusterOptions,
@@ -74,20 +101,12 @@ async function startUser(
       "--stdin-control",
     ],
   ];
-  const logFile = join(o.logDir, `${spec.name}.log`);
-  const child = await group.start({
-    name: spec.name,
-    args,
-    logFile,
-    stdinControl: true,
-    isReady: isServiceReady,
-    readyTimeoutMs: READY_TIMEOUT_MS,
-  });
-  return { ...spec, child, address: String(child.ready.address) };
+  const { child, ready } = await startService(tracker, spec.name, args, o);
+  return { ...spec, child, address: String(ready.address) };
 }
 
 async function startOrder(
-  group: ProcessGroup,
+  tracker: ChildTracker,
   controlPlane: string,
   o: ClusterOptions,
 ): Promise<Cluster["order"]> {
@@ -99,25 +118,17 @@ async function startOrder(
     "order-1",
     "--stdin-control",
   ];
-  const logFile = join(o.logDir, "order-1.log");
-  const child = await group.start({
-    name: "order-1",
-    args,
-    logFile,
-    stdinControl: true,
-    isReady: isServiceReady,
-    readyTimeoutMs: READY_TIMEOUT_MS,
-  });
-  return { child, address: String(child.ready.address), statsUrl: String(child.ready.statsUrl) };
+  const { child, ready } = await startService(tracker, "order-1", args, o);
+  return { child, address: String(ready.address), statsUrl: String(ready.statsUrl) };
 }
 
 /** Starts the control plane, then the three user-service instances, then the order service. */
-export async function startCluster(group: ProcessGroup, o: ClusterOptions): Promise<Cluster> {
-  const controlPlane = await startControlPlane(group, o);
+export async function startCluster(tracker: ChildTracker, o: ClusterOptions): Promise<Cluster> {
+  const controlPlane = await startControlPlane(tracker, o);
   const users = await Promise.all(
-    USER_INSTANCES.map((spec) => startUser(group, spec, controlPlane.address, o)),
+    USER_INSTANCES.map((spec) => startUser(tracker, spec, controlPlane.address, o)),
   );
-  const order = await startOrder(group, controlPlane.address, o);
+  const order = await startOrder(tracker, controlPlane.address, o);
   return { controlPlane, users, order };
 }
 
@@ -126,11 +137,11 @@ export async function startCluster(group: ProcessGroup, o: ClusterOptions): Prom
  * (started first, stopped last, so the services can deregister). Works on a half-started cluster too.
  */
 export function stopCluster(
-  group: ProcessGroup,
+  tracker: ChildTracker,
   cluster: Cluster | undefined,
   graceMs: number,
 ): Promise<void> {
-  const [, ...services] = group.all;
+  const [, ...services] = tracker.all;
   const stages = cluster ? [[cluster.order.child], cluster.users.map((u) => u.child)] : [services];
-  return group.stopAll(stages, graceMs);
+  return tracker.stopAll(graceMs, stages);
 }

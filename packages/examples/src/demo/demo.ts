@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { credentials } from "@grpc/grpc-js";
+import { ChildTracker } from "@switchboard/control-plane/testing";
 import { grpcurlCommand, ReflectedClient } from "../admin/reflected-client.js";
 import { OrderServiceClient } from "../gen/demo/order/v1/order.js";
 import { CallTally } from "../load-generator/call-tally.js";
@@ -11,7 +12,6 @@ import { OrderServiceWatch } from "./order-watch.js";
 import type { DemoOutput } from "./output.js";
 import type { Phase, PhaseContext } from "./phases.js";
 import { GET_USER_METHOD } from "./policies.js";
-import { ProcessGroup } from "./process-group.js";
 import { type InstanceInfo, PhaseLedger, type PhaseSummary } from "./summary.js";
 import type { ViewModel } from "./view.js";
 import { instanceRows, processState } from "./view-model.js";
@@ -44,7 +44,7 @@ const MAX_EVENTS = 8;
 
 /** One run of the demo: start everything, play the phases, stop everything. */
 export class Demo {
-  private readonly group = new ProcessGroup();
+  private readonly group = new ChildTracker();
   private readonly ledger = new PhaseLedger();
   private cluster: Cluster | undefined;
   private admin: ReflectedClient | undefined;
@@ -181,7 +181,7 @@ export class Demo {
         instance.child.signal("SIGKILL");
         await instance.child.exited;
       },
-      command: (instance, line) => instance.child.command(line),
+      command: (instance, line) => instance.child.write(line),
       recentShare: (instance) => (this.watch as OrderServiceWatch).recentShare(instance.address),
       announce: (lines) => {
         this.banner = [...lines];

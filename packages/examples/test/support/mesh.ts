@@ -1,4 +1,5 @@
-import { type ControlPlane, createControlPlane } from "@switchboard/control-plane";
+import type { ControlPlane } from "@switchboard/control-plane";
+import { startInProcessControlPlane } from "@switchboard/control-plane/testing";
 import pino from "pino";
 
 export const silent = pino({ level: "silent" });
@@ -11,15 +12,8 @@ export interface StartedControlPlane {
 
 /** An in-process control plane on a free loopback port, with its embedded memory store. */
 export async function startControlPlane(): Promise<StartedControlPlane> {
-  const cp = createControlPlane({
-    listenAddress: "127.0.0.1:0",
-    metricsListenAddress: "off",
-    logger: silent,
-    defaultLeaseTtlMs: 3000,
-    minLeaseTtlMs: 500,
-  });
-  const { address } = await cp.start();
-  return { cp, address, stop: () => cp.stop({ graceMs: 200 }) };
+  const started = await startInProcessControlPlane({ defaultLeaseTtlMs: 3000, minLeaseTtlMs: 500 });
+  return { cp: started.plane, address: started.address, stop: () => started.stop(200) };
 }
 
 /** Polls `check` until it holds: only for effects that cross a process or a network stream. */

@@ -1,7 +1,8 @@
-import { type ControlPlane, createControlPlane } from "@switchboard/control-plane";
+import type { ControlPlane } from "@switchboard/control-plane";
+import { startInProcessControlPlane } from "@switchboard/control-plane/testing";
 import { createMeshServer, type MeshServer } from "@switchboard/sdk";
 import pino from "pino";
-import { type EchoBehaviour, EchoServiceService, echoImplementation } from "./echo-service.js";
+import { type EchoBehaviour, EchoServiceService, echoImplementation } from "../../src/echo-service.js";
 
 export const silent = pino({ level: "silent" });
 
@@ -14,17 +15,14 @@ export interface StartedControlPlane {
 export async function startControlPlane(
   options: { redisUrl?: string; redisKeyPrefix?: string; listen?: string } = {},
 ): Promise<StartedControlPlane> {
-  const cp = createControlPlane({
-    listenAddress: options.listen ?? "127.0.0.1:0",
-    metricsListenAddress: "off",
+  const started = await startInProcessControlPlane({
+    ...(options.listen ? { listenAddress: options.listen } : {}),
     redisUrl: options.redisUrl,
     ...(options.redisKeyPrefix ? { redisKeyPrefix: options.redisKeyPrefix } : {}),
-    logger: silent,
     defaultLeaseTtlMs: 3000,
     minLeaseTtlMs: 500,
   });
-  const { address } = await cp.start();
-  return { cp, address, stop: () => cp.stop({ graceMs: 200 }) };
+  return { cp: started.plane, address: started.address, stop: () => started.stop(200) };
 }
 
 export interface EchoInstance {

@@ -1,5 +1,5 @@
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
-import type { EchoServiceClient } from "../gen/echo/v1/echo.js";
+import type { EchoServiceClient } from "../../src/gen/echo/v1/echo.js";
 
 export interface CallRecord {
   readonly at: number;

@@ -3,11 +3,9 @@
  * installed with plain npm into an application outside the workspace, which the packed-install
  * test type-checks and runs.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { once } from "node:events";
+import { execFile } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -181,63 +179,7 @@ export async function npmInstall(dir: string): Promise<void> {
   }
 }
 
-export interface Child {
-  readonly proc: ChildProcess;
-  readonly lines: string[];
-  /** SIGTERM to this pid, SIGKILL after `graceMs`; resolves with the exit code. */
-  stop(graceMs?: number): Promise<number | null>;
-}
-
-/**
- * Starts the packed control plane's bin (node_modules/.bin of the application) and resolves with
- * its address once it logs that it listens.
- */
-export async function startPackedControlPlane(
-  appDir: string,
-  env: NodeJS.ProcessEnv,
-): Promise<Child & { readonly address: string }> {
-  const bin = join(appDir, "node_modules", ".bin", "switchboard-control-plane");
-  const proc = spawn(bin, ["--listen", "127.0.0.1:0", "--metrics-listen", "off"], {
-    cwd: appDir,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const child = track(proc);
-  let stderr = "";
-  proc.stderr?.on("data", (b: Buffer) => {
-    stderr += b.toString();
-  });
-  const address = await new Promise<string>((resolveAddress, reject) => {
-    createInterface({ input: proc.stdout! }).on("line", (line) => {
-      child.lines.push(line);
-      const entry = parseJson(line) as { msg?: string; address?: string } | undefined;
-      if (entry?.msg === "control plane listening" && entry.address) resolveAddress(entry.address);
-    });
-    proc.once("exit", (code) => reject(new Error(`the packed bin exited with ${code}: ${stderr}`)));
-  });
-  return { ...child, address };
-}
-
-function parseJson(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-}
-
-function track(proc: ChildProcess): Child {
-  const exited = once(proc, "exit").then(([code]) => code as number | null);
-  return {
-    proc,
-    lines: [],
-    async stop(graceMs = 10_000) {
-      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
-      const killer = setTimeout(() => proc.kill("SIGKILL"), graceMs);
-      proc.kill("SIGTERM");
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
-  };
+/** The packed control plane's bin, as npm linked it into the application's node_modules/.bin. */
+export function packedControlPlaneBin(appDir: string): string {
+  return join(appDir, "node_modules", ".bin", "switchboard-control-plane");
 }

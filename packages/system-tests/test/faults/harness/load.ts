@@ -1,6 +1,6 @@
 /** Closed-loop load through a mesh channel: every call's start, end, status and server. */
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import type { EchoServiceClient } from "../../gen/echo/v1/echo.js";
+import type { EchoServiceClient } from "../../../src/gen/echo/v1/echo.js";
 
 export interface CallRecord {
   readonly startMs: number;

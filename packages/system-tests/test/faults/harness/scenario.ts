@@ -2,7 +2,7 @@
  * What a fault scenario is and what it reports, and the runner that bounds it in time and
  * always cleans up (children killed by pid, clients closed) however it ends.
  */
-import { ChildSet } from "./children.js";
+import { ChildTracker } from "@switchboard/control-plane/testing";
 
 /** "short": seconds, part of `pnpm test`; "full": the durations the issue names. */
 export type Mode = "short" | "full";
@@ -36,7 +36,7 @@ export interface ScenarioReport {
 
 export interface ScenarioContext {
   readonly mode: Mode;
-  readonly children: ChildSet;
+  readonly children: ChildTracker;
   /** Runs `fn` at cleanup (last registered, first run), whether the scenario passed or not. */
   defer(fn: () => unknown): void;
   /** Progress line (stderr), prefixed with the scenario id. */
@@ -88,7 +88,7 @@ export async function runScenario(
   mode: Mode,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<ScenarioReport> {
-  const children = new ChildSet();
+  const children = new ChildTracker();
   const deferred: (() => unknown)[] = [];
   const ctx: ScenarioContext = {
     mode,

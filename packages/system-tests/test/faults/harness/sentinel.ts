@@ -2,16 +2,16 @@
  * A Redis Sentinel deployment on loopback: one master and two replicas (redis-server), three
  * sentinels (redis-sentinel, quorum 2) watching them, each on a free port, configuration and
  * data in a temporary directory. The control plane reaches it with `url`
- * (redis+sentinel://...); the scenario breaks the master by pid.
+ * (redis+sentinel://...); the scenario breaks the master by pid. Every server is a child of the
+ * scenario's tracker: stopped at its cleanup, and gone should the suite itself die.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { freePort } from "@switchboard/control-plane/testing";
-import { scenarioTempDir, spawnBinary } from "./binaries.js";
-import type { Child } from "./children.js";
+import { type Child, freePort } from "@switchboard/control-plane/testing";
 import { pollUntil } from "./registry.js";
 import { redisCommand } from "./resp.js";
 import type { ScenarioContext } from "./scenario.js";
+import { scenarioTempDir } from "./temp-dir.js";
 
 export const MASTER_NAME = "switchboard";
 /** How long a master must be silent before a sentinel calls it down. */
@@ -42,28 +42,30 @@ export async function startSentinels(ctx: ScenarioContext): Promise<SentinelDepl
   const serverPorts = ports.slice(0, 3);
   const sentinelPorts = ports.slice(3);
   const [masterPort] = serverPorts as [number];
-  const servers = serverPorts.map((port, i): RedisNode => {
-    const args = [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--dbfilename",
-      `dump-${port}.rdb`,
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--repl-diskless-sync-delay",
-      "0",
-      "--repl-diskless-load",
-      "on-empty-db",
-      ...(i === 0 ? [] : ["--replicaof", "127.0.0.1", String(masterPort)]),
-    ];
-    return { port, child: spawnBinary(ctx, `redis-server :${port}`, "redis-server", args) };
-  });
+  const servers = await Promise.all(
+    serverPorts.map(async (port, i): Promise<RedisNode> => {
+      const args = [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--dbfilename",
+        `dump-${port}.rdb`,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-diskless-load",
+        "on-empty-db",
+        ...(i === 0 ? [] : ["--replicaof", "127.0.0.1", String(masterPort)]),
+      ];
+      return { port, child: await ctx.children.spawn(`redis-server :${port}`, "redis-server", args) };
+    }),
+  );
   const replication = async (node: RedisNode) =>
     String(await redisCommand(node.port, ["INFO", "replication"]));
   for (const node of servers.slice(1)) {
@@ -85,7 +87,8 @@ export async function startSentinels(ctx: ScenarioContext): Promise<SentinelDepl
         "",
       ].join("\n"),
     );
-    sentinels.push({ port, child: spawnBinary(ctx, `redis-sentinel :${port}`, "redis-sentinel", [file]) });
+    const child = await ctx.children.spawn(`redis-sentinel :${port}`, "redis-sentinel", [file]);
+    sentinels.push({ port, child });
   }
   // Ready when every sentinel knows both replicas and the other two sentinels.
   for (const s of sentinels) {

@@ -10,7 +10,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@switchboard/control-plane/testing";
-import { spawnBinary } from "./binaries.js";
 import { pollUntil } from "./registry.js";
 import type { ScenarioContext } from "./scenario.js";
 
@@ -49,7 +48,7 @@ export async function startToxiproxy(ctx: ScenarioContext): Promise<Toxiproxy> {
     throw new Error(`${TOXIPROXY_BIN} is missing: run bash scripts/install-tools.sh`);
   }
   const apiPort = await freePort();
-  const child = spawnBinary(ctx, `toxiproxy-server :${apiPort}`, TOXIPROXY_BIN, [
+  const child = await ctx.children.spawn(`toxiproxy-server :${apiPort}`, TOXIPROXY_BIN, [
     "-host",
     "127.0.0.1",
     "-port",
@@ -58,7 +57,7 @@ export async function startToxiproxy(ctx: ScenarioContext): Promise<Toxiproxy> {
   const base = `http://127.0.0.1:${apiPort}`;
   const up = await pollUntil(
     async () =>
-      child.alive &&
+      child.running &&
       (await fetch(`${base}/version`)
         .then((r) => r.ok)
         .catch(() => false)),

@@ -10,7 +10,7 @@
  * Each states what the application sees and what the operator sees; docs/reliability.md has
  * the table.
  */
-import { startRedisServer } from "@switchboard/control-plane/testing";
+import { launchRedis } from "@switchboard/control-plane/testing";
 import { CallLoad } from "../harness/load.js";
 import { RETRY_POLICY, runFor } from "../harness/mesh.js";
 import { PlaneProbe } from "../harness/plane-probe.js";
@@ -54,7 +54,7 @@ interface Setup {
 
 async function setUp(ctx: ScenarioContext, fault: NetworkFault, leaseTtlMs: number): Promise<Setup> {
   const toxiproxy = await startToxiproxy(ctx);
-  const redis = await startRedisServer();
+  const redis = await launchRedis({ tracker: ctx.children });
   ctx.defer(() => redis.stop());
   const direct = `redis://127.0.0.1:${redis.port}`;
   const onRedisLink = fault.startsWith("redis-");

@@ -5,11 +5,11 @@
  */
 import { fileURLToPath } from "node:url";
 import { credentials, Metadata } from "@grpc/grpc-js";
+import type { Child } from "@switchboard/control-plane/testing";
 import {
   type RegisterResponse,
   RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
-import type { Child } from "../harness/children.js";
 import { CallLoad } from "../harness/load.js";
 import { RETRY_POLICY, runFor, startMesh } from "../harness/mesh.js";
 import { RawWatcher } from "../harness/raw-watcher.js";
@@ -35,7 +35,7 @@ function bulky(i: number): Record<string, string> {
 
 async function report(child: Child, timeoutMs: number): Promise<WatcherReport> {
   const line = child.waitForLine((l) => l.startsWith('{"report"'), timeoutMs, "report");
-  child.process.stdin?.write("report\n");
+  child.write("report");
   return (JSON.parse(await line) as { report: WatcherReport }).report;
 }
 
@@ -107,13 +107,15 @@ export const stuckSubscriber: Scenario = {
     const plane = m.planes[0];
     if (!plane) throw new Error("no control plane");
     const services = [m.service, BULK];
-    const stuck = ctx.children.spawnNode("stuck watcher", [
-      "--conditions=source",
-      "--import",
-      "tsx",
-      WATCHER,
-      JSON.stringify({ addresses: m.addresses, services, clientId: "stuck-watcher" }),
-    ]);
+    const stuck = await ctx.children.spawnNode(
+      "stuck watcher",
+      [
+        ...["--conditions=source", "--import", "tsx", WATCHER],
+        JSON.stringify({ addresses: m.addresses, services, clientId: "stuck-watcher" }),
+      ],
+      // It is frozen with SIGSTOP: a reaper still ends it should the suite die.
+      { stdin: "pipe", freezable: true },
+    );
     await stuck.waitForLine((l) => l.startsWith('{"ready":true'), 20_000, "ready line");
     const healthy = new RawWatcher({ addresses: m.addresses, services, clientId: "healthy-watcher" });
     ctx.defer(() => healthy.close());

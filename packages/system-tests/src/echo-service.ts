@@ -4,7 +4,7 @@ import {
   type EchoResponse,
   type EchoServiceServer,
   EchoServiceService,
-} from "../gen/echo/v1/echo.js";
+} from "./gen/echo/v1/echo.js";
 
 export { EchoServiceService };
 
