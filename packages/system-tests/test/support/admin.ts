@@ -1,6 +1,7 @@
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { AdminClient, type ListSubscribersResponse } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { type DeepPartial, Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 
 /** A thin promise wrapper over the Admin API, as an operator's tool would use it. */
 export class Admin {
@@ -41,6 +42,17 @@ export class Admin {
     return new Promise((resolve, reject) =>
       this.client.removeEndpoint({ service, endpointId }, this.md(), (e, r) =>
         e ? reject(e) : resolve(r.version),
+      ),
+    );
+  }
+
+  /** Sets a service's route table; resolves with the version it was stored at. */
+  setRoutes(service: string, routes: DeepPartial<RouteTable>): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.client.setRoutes(
+        { service, routes: RouteTable.fromPartial(routes), validateOnly: false },
+        this.md(),
+        (e, r) => (e ? reject(e) : resolve(r.version)),
       ),
     );
   }
