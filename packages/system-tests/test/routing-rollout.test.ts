@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { credentials, status } from "@grpc/grpc-js";
+import { Fallback } from "@switchboard/core/gen/switchboard/v1/route.js";
+import { createMeshClient, type MeshClient } from "@switchboard/sdk";
+import { EchoServiceClient } from "./gen/echo/v1/echo.js";
+import { Admin } from "./support/admin.js";
+import {
+  type EchoInstance,
+  eventually,
+  type StartedControlPlane,
+  silent,
+  startControlPlane,
+  startEchoInstance,
+} from "./support/fixture.js";
+import { LoadLoop } from "./support/load.js";
+import {
+  binomialBounds,
+  echoMany,
+  type RouteTableInput,
+  splitTable,
+  toSubset,
+  VERSION_SUBSETS,
+} from "./support/routes.js";
+
+const SERVICE = "user-service";
+
+describe("rolling a route table out under load, with fallbacks and injected faults", () => {
+  let cp: StartedControlPlane;
+  let admin: Admin;
+  let instances: EchoInstance[];
+  let mesh: MeshClient;
+  let client: EchoServiceClient;
+  const versionOf = new Map<string, string>();
+
+  before(async () => {
+    cp = await startControlPlane();
+    admin = new Admin(cp.address);
+    instances = await Promise.all(
+      ["v1", "v1", "v2"].map((version) => startEchoInstance(cp.address, { service: SERVICE, metadata: { version } })),
+    );
+    for (const [i, version] of ["v1", "v1", "v2"].entries())
+      versionOf.set((instances[i] as EchoInstance).address, version);
+    mesh = createMeshClient({ controlPlane: cp.address, logger: silent });
+    client = new EchoServiceClient(`mesh:///${SERVICE}`, credentials.createInsecure());
+    await mesh.waitForService(SERVICE);
+    await eventually(() => mesh.endpoints(SERVICE).length === 3, 5000, "three endpoints");
+  });
+
+  after(async () => {
+    client.close();
+    await mesh.close();
+    admin.close();
+    await Promise.all(instances.map((i) => i.server.drain()));
+    await cp.stop();
+  });
+
+  /** Sets the table and waits until this client routes by it; the time it did. */
+  async function route(table: RouteTableInput): Promise<number> {
+    const version = await admin.setRoutes(SERVICE, table);
+    await eventually(() => mesh.stats().services[SERVICE]?.routeVersion === version, 5000, "routes applied");
+    return Date.now();
+  }
+
+  it("moves v2's weight from 0 to 100 in steps of 10 under continuous load without a failed call", async (t) => {
+    const load = new LoadLoop(client, 8);
+    const appliedAt: number[] = [];
+    for (let weight = 0; weight <= 100; weight += 10) {
+      appliedAt.push(await route(splitTable(weight)));
+      const mark = load.records.length;
+      await eventually(() => load.records.length >= mark + 100, 10_000, "100 calls at this weight");
+    }
+    await load.stop();
+    const onV2 = (since: number, until: number) => {
+      const calls = load.records.filter((r) => r.at >= since && r.at < until);
+      return calls.filter((r) => versionOf.get(r.servedBy) === "v2").length / calls.length;
+    };
+    const last = appliedAt[appliedAt.length - 1] as number;
+    t.diagnostic(`${load.records.length} calls; v2 share at 0 %: ${onV2(appliedAt[0] as number, appliedAt[1] as number)}`);
+    assert.deepEqual(load.failures, []);
+    // A call that completed after the client applied 100 % went to v2 (a few in flight may not).
+    assert.ok(onV2(last + 50, Number.POSITIVE_INFINITY) === 1, "every call after 100 % on v2");
+    assert.ok(onV2(appliedAt[0] as number, (appliedAt[1] as number) - 50) === 0, "no call on v2 at 0 %");
+  });
+
+  const toEmptySubset = (fallback: Fallback): RouteTableInput => ({
+    subsets: [...VERSION_SUBSETS, { name: "v3", selector: { version: "v3" } }],
+    rules: [{ name: "next", destinations: [toSubset(100, "v3")], fallback }],
+  });
+
+  it("fails a call routed to a subset with no endpoint UNAVAILABLE, naming the route and the subset", async () => {
+    await route(toEmptySubset(Fallback.FALLBACK_FAIL));
+    const [outcome] = await echoMany(client, 1, 1);
+    assert.equal(outcome?.code, status.UNAVAILABLE);
+    assert.match(outcome?.details ?? "", /route "next": subset "v3" of user-service has no endpoint/);
+  });
+
+  it("sends it to the whole service instead when the route falls back to the default route", async () => {
+    await route(toEmptySubset(Fallback.FALLBACK_DEFAULT_ROUTE));
+    const outcomes = await echoMany(client, 60, 4);
+    assert.deepEqual(outcomes.filter((o) => o.code !== 0), []);
+    assert.deepEqual(new Set(outcomes.map((o) => versionOf.get(o.servedBy))), new Set(["v1", "v2"]));
+  });
+
+  it("aborts and delays the configured shares of calls within a binomial bound", async (t) => {
+    const delayMs = 1500;
+    await route({
+      subsets: VERSION_SUBSETS,
+      rules: [
+        {
+          name: "faulty",
+          destinations: [toSubset(100, "v1")],
+          fault: { abort: { code: "UNAVAILABLE", percent: 10 }, delay: { delayMs, percent: 10 } },
+        },
+      ],
+    });
+    const calls = 1000;
+    const outcomes = await echoMany(client, calls, 50);
+    const aborted = outcomes.filter((o) => o.code !== 0);
+    const sent = outcomes.filter((o) => o.code === 0);
+    const delayed = sent.filter((o) => o.ms >= delayMs);
+    t.diagnostic(`${aborted.length} of ${calls} aborted, ${delayed.length} of ${sent.length} delayed`);
+    assert.ok(aborted.every((o) => o.code === status.UNAVAILABLE && /fault injected by route "faulty"/.test(o.details)));
+    const abortBounds = binomialBounds(calls, 0.1);
+    assert.ok(aborted.length > abortBounds.low && aborted.length < abortBounds.high, `${aborted.length} aborted`);
+    const delayBounds = binomialBounds(sent.length, 0.1);
+    assert.ok(delayed.length > delayBounds.low && delayed.length < delayBounds.high, `${delayed.length} delayed`);
+  });
+});
