@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata, type ServerUnaryCall, type sendUnaryData } from "@grpc/grpc-js";
 import { createMeshClient, createMeshServer, type MeshClient, type MeshServer } from "@switchboard/sdk";
-import { type EchoRequest, type EchoResponse, EchoServiceClient, EchoServiceService } from "./gen/echo/v1/echo.js";
+import {
+  type EchoRequest,
+  type EchoResponse,
+  EchoServiceClient,
+  EchoServiceService,
+} from "./gen/echo/v1/echo.js";
 import { Admin } from "./support/admin.js";
 import { eventually, type StartedControlPlane, silent, startControlPlane } from "./support/fixture.js";
 import { canaryTable, echoMany } from "./support/routes.js";
@@ -18,7 +23,11 @@ describe("canary propagation along a three-hop chain of mesh servers", () => {
   const servers: MeshServer[] = [];
 
   /** An instance of `service` that answers "<service>:<version>", after the next hop's answer. */
-  async function startHop(service: string, version: string, next: EchoServiceClient | undefined): Promise<void> {
+  async function startHop(
+    service: string,
+    version: string,
+    next: EchoServiceClient | undefined,
+  ): Promise<void> {
     const server = createMeshServer({
       service,
       controlPlane: cp.address,
@@ -60,7 +69,9 @@ describe("canary propagation along a three-hop chain of mesh servers", () => {
     for (const [i, service] of HOPS.entries()) {
       await mesh.waitForService(service);
       await eventually(
-        () => mesh.stats().services[service]?.routeVersion === versions[i] && mesh.endpoints(service).length === 2,
+        () =>
+          mesh.stats().services[service]?.routeVersion === versions[i] &&
+          mesh.endpoints(service).length === 2,
         5000,
         `${service} routed`,
       );
@@ -79,8 +90,12 @@ describe("canary propagation along a three-hop chain of mesh servers", () => {
   it("lands a call with the canary header on v2 at every hop, and a call without it on v1", async () => {
     const front = clients.get("front") as EchoServiceClient;
     const outcomes = await echoMany(front, 60, 6, (i) => (i % 2 === 0 ? { "x-canary": "1" } : {}));
-    const paths = (parity: number) => new Set(outcomes.filter((_, i) => i % 2 === parity).map((o) => o.servedBy));
-    assert.deepEqual(outcomes.filter((o) => o.code !== 0), []);
+    const paths = (parity: number) =>
+      new Set(outcomes.filter((_, i) => i % 2 === parity).map((o) => o.servedBy));
+    assert.deepEqual(
+      outcomes.filter((o) => o.code !== 0),
+      [],
+    );
     assert.deepEqual([...paths(0)], ["front:v2 > middle:v2 > back:v2"]);
     assert.deepEqual([...paths(1)], ["front:v1 > middle:v1 > back:v1"]);
   });

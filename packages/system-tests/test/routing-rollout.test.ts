@@ -37,7 +37,9 @@ describe("rolling a route table out under load, with fallbacks and injected faul
     cp = await startControlPlane();
     admin = new Admin(cp.address);
     instances = await Promise.all(
-      ["v1", "v1", "v2"].map((version) => startEchoInstance(cp.address, { service: SERVICE, metadata: { version } })),
+      ["v1", "v1", "v2"].map((version) =>
+        startEchoInstance(cp.address, { service: SERVICE, metadata: { version } }),
+      ),
     );
     for (const [i, version] of ["v1", "v1", "v2"].entries())
       versionOf.set((instances[i] as EchoInstance).address, version);
@@ -76,7 +78,10 @@ describe("rolling a route table out under load, with fallbacks and injected faul
       return calls.filter((r) => versionOf.get(r.servedBy) === "v2").length / calls.length;
     };
     const last = appliedAt[appliedAt.length - 1] as number;
-    t.diagnostic(`${load.records.length} calls; v2 share at 0 %: ${onV2(appliedAt[0] as number, appliedAt[1] as number)}`);
+    const shares = appliedAt.map((at, i) =>
+      onV2(at, appliedAt[i + 1] ?? Number.POSITIVE_INFINITY).toFixed(2),
+    );
+    t.diagnostic(`${load.records.length} calls; v2 share per step: ${shares.join(" ")}`);
     assert.deepEqual(load.failures, []);
     // A call that completed after the client applied 100 % went to v2 (a few in flight may not).
     assert.ok(onV2(last + 50, Number.POSITIVE_INFINITY) === 1, "every call after 100 % on v2");
@@ -98,7 +103,10 @@ describe("rolling a route table out under load, with fallbacks and injected faul
   it("sends it to the whole service instead when the route falls back to the default route", async () => {
     await route(toEmptySubset(Fallback.FALLBACK_DEFAULT_ROUTE));
     const outcomes = await echoMany(client, 60, 4);
-    assert.deepEqual(outcomes.filter((o) => o.code !== 0), []);
+    assert.deepEqual(
+      outcomes.filter((o) => o.code !== 0),
+      [],
+    );
     assert.deepEqual(new Set(outcomes.map((o) => versionOf.get(o.servedBy))), new Set(["v1", "v2"]));
   });
 
@@ -120,10 +128,20 @@ describe("rolling a route table out under load, with fallbacks and injected faul
     const sent = outcomes.filter((o) => o.code === 0);
     const delayed = sent.filter((o) => o.ms >= delayMs);
     t.diagnostic(`${aborted.length} of ${calls} aborted, ${delayed.length} of ${sent.length} delayed`);
-    assert.ok(aborted.every((o) => o.code === status.UNAVAILABLE && /fault injected by route "faulty"/.test(o.details)));
+    assert.ok(
+      aborted.every(
+        (o) => o.code === status.UNAVAILABLE && /fault injected by route "faulty"/.test(o.details),
+      ),
+    );
     const abortBounds = binomialBounds(calls, 0.1);
-    assert.ok(aborted.length > abortBounds.low && aborted.length < abortBounds.high, `${aborted.length} aborted`);
+    assert.ok(
+      aborted.length > abortBounds.low && aborted.length < abortBounds.high,
+      `${aborted.length} aborted`,
+    );
     const delayBounds = binomialBounds(sent.length, 0.1);
-    assert.ok(delayed.length > delayBounds.low && delayed.length < delayBounds.high, `${delayed.length} delayed`);
+    assert.ok(
+      delayed.length > delayBounds.low && delayed.length < delayBounds.high,
+      `${delayed.length} delayed`,
+    );
   });
 });

@@ -30,7 +30,8 @@ const SERVICE = "user-service";
 const SPLIT_CALLS = { memory: 10_000, redis: 2_000 } as const;
 
 for (const storeKind of ["memory", "redis"] as const) {
-  const setting = storeKind === "redis" ? "Redis store, set on one replica, clients on the other" : "memory store";
+  const setting =
+    storeKind === "redis" ? "Redis store, set on one replica, clients on the other" : "memory store";
   describe(`a route table set through Admin steers real calls (${setting})`, () => {
     let redis: RedisServerHandle | undefined;
     let planes: StartedControlPlane[];
@@ -71,7 +72,11 @@ for (const storeKind of ["memory", "redis"] as const) {
     /** Sets the table and waits until this client routes by it. */
     async function route(table: RouteTableInput): Promise<void> {
       const version = await admin.setRoutes(SERVICE, table);
-      await eventually(() => mesh.stats().services[SERVICE]?.routeVersion === version, 5000, "routes applied");
+      await eventually(
+        () => mesh.stats().services[SERVICE]?.routeVersion === version,
+        5000,
+        "routes applied",
+      );
     }
 
     const served = (outcomes: readonly { servedBy: string; code: number }[]) => {

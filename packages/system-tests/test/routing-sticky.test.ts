@@ -28,7 +28,9 @@ describe("a sticky split seen from two separate client processes", () => {
     cp = await startControlPlane();
     admin = new Admin(cp.address);
     instances = await Promise.all(
-      ["v1", "v1", "v2"].map((version) => startEchoInstance(cp.address, { service: SERVICE, metadata: { version } })),
+      ["v1", "v1", "v2"].map((version) =>
+        startEchoInstance(cp.address, { service: SERVICE, metadata: { version } }),
+      ),
     );
     for (const [i, version] of ["v1", "v1", "v2"].entries())
       versionOf.set((instances[i] as EchoInstance).address, version);

@@ -13,7 +13,8 @@ import pino from "pino";
 import { EchoServiceClient } from "../gen/echo/v1/echo.js";
 import { echoMany } from "./routes.js";
 
-const [controlPlane = "127.0.0.1:7400", service = "echo", header = "x-user", keys = "100"] = process.argv.slice(2);
+const [controlPlane = "127.0.0.1:7400", service = "echo", header = "x-user", keys = "100"] =
+  process.argv.slice(2);
 
 async function main(): Promise<void> {
   const mesh = createMeshClient({ controlPlane, logger: pino({ level: "silent" }) });
