@@ -58,14 +58,17 @@ export interface EchoOutcome {
   readonly ms: number;
 }
 
+/** Request headers of a call; an undefined value is left out. */
+export type Headers = Readonly<Record<string, string | undefined>>;
+
 /** One echo call; never rejects. */
 export function echo(
   client: EchoServiceClient,
-  headers: Readonly<Record<string, string>> = {},
+  headers: Headers = {},
   deadlineMs = 5000,
 ): Promise<EchoOutcome> {
   const metadata = new Metadata();
-  for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) metadata.set(k, v);
   const started = Date.now();
   return new Promise((resolve) =>
     client.echo(
@@ -88,7 +91,7 @@ export async function echoMany(
   client: EchoServiceClient,
   count: number,
   concurrency: number,
-  headers: (i: number) => Readonly<Record<string, string>> = () => ({}),
+  headers: (i: number) => Headers = () => ({}),
 ): Promise<EchoOutcome[]> {
   const outcomes: EchoOutcome[] = new Array(count);
   let next = 0;
