@@ -9,6 +9,13 @@ import type { ClosedResult, OpenResult } from "../lib/load.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
 import { stopAll } from "../lib/worker-process.js";
 import type { ClientVariant } from "../workers/echo-client.js";
+import {
+  ROUTE_TABLE,
+  ROUTED_METADATA,
+  ROUTED_SERVICE,
+  routeCaseReport,
+  routeCpuRatio,
+} from "./data-path-routes.js";
 import { addressesOf, type EchoClientProcess, startEchoClient, startEchoServers } from "./echo-cluster.js";
 import { DATA_PATH_POLICY } from "./policies.js";
 import { type Bench, type BenchContext, type BenchOutput, sized } from "./types.js";
@@ -17,7 +24,7 @@ import { type Bench, type BenchContext, type BenchOutput, sized } from "./types.
 const SERVICE = "echo";
 const PLAIN_SERVICE = "echo-plain";
 
-type VariantKey = ClientVariant | "mesh_plain";
+type VariantKey = ClientVariant | "mesh_plain" | "mesh_routes";
 
 interface Variant {
   readonly id: VariantKey;
@@ -39,6 +46,13 @@ const VARIANTS: readonly Variant[] = [
     client: "mesh",
     service: SERVICE,
     label: "(c) Switchboard mesh:///, peak_ewma + breaker + retries + metrics",
+  },
+  // Right after (c), so the two run back to back in every round and share the machine's load.
+  {
+    id: "mesh_routes",
+    client: "mesh",
+    service: ROUTED_SERVICE,
+    label: "(c1) as (c), plus a route table: header rule, method rule, 90/10 split",
   },
   {
     id: "cockatiel",
@@ -178,9 +192,18 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
   const admin = new Admin(cp.address);
   const servers = await startEchoServers(cp.address, SERVICE, [[0], [0], [0]]);
   const plainServers = await startEchoServers(cp.address, PLAIN_SERVICE, [[0], [0], [0]]);
+  const routedServers = await startEchoServers(
+    cp.address,
+    ROUTED_SERVICE,
+    [[0], [0], [0]],
+    2000,
+    ROUTED_METADATA,
+  );
   const clients = new Map<VariantKey, EchoClientProcess>();
   try {
     await admin.setPolicy(SERVICE, DATA_PATH_POLICY);
+    await admin.setPolicy(ROUTED_SERVICE, DATA_PATH_POLICY);
+    await admin.setRoutes(ROUTED_SERVICE, ROUTE_TABLE);
     const addresses = addressesOf(servers);
     const started = await Promise.all(
       VARIANTS.map((v) =>
@@ -199,8 +222,10 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
     }
     const summary = summarizeVariants(rounds);
     const mesh = summary.find((s) => s.variant === "mesh") as VariantSummary;
+    const routed = summary.find((s) => s.variant === "mesh_routes") as VariantSummary;
+    const routeCase = routeCaseReport(routeCpuRatio(routed.cpuMsPer1k.rounds, mesh.cpuMsPer1k.rounds));
     return {
-      table: render(summary, p),
+      table: `${render(summary, p)}\n\n${routeCase.line}`,
       targets: [
         {
           name: "(c) throughput vs (a)",
@@ -214,11 +239,13 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
           value: `${signed(mesh.p50DeltaUs.median)} µs`,
           met: mesh.p50DeltaUs.median <= 50,
         },
+        routeCase.target,
       ],
       params: {
         ...p,
         instances: 3,
-        serverProcesses: servers.length + plainServers.length,
+        serverProcesses: servers.length + plainServers.length + routedServers.length,
+        routeTable: ROUTE_TABLE,
         clientProcesses: VARIANTS.length,
         policy: DATA_PATH_POLICY,
       },
@@ -227,7 +254,7 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
   } finally {
     admin.close();
     await stopAll([...clients.values()]);
-    await stopAll([...servers, ...plainServers]);
+    await stopAll([...servers, ...plainServers, ...routedServers]);
     await cp.stop();
   }
 }

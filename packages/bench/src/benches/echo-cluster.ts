@@ -13,10 +13,17 @@ export function startEchoServers(
   service: string,
   processes: readonly (readonly number[])[],
   leaseTtlMs = 2000,
+  metadata?: Readonly<Record<string, string>>,
 ): Promise<EchoServerProcess[]> {
   return Promise.all(
     processes.map((delaysMs) => {
-      const setup: EchoServerSetup = { controlPlane, service, delaysMs, leaseTtlMs };
+      const setup: EchoServerSetup = {
+        controlPlane,
+        service,
+        delaysMs,
+        leaseTtlMs,
+        ...(metadata ? { metadata } : {}),
+      };
       return WorkerProcess.start<EchoServerInfo>("echo-server", setup);
     }),
   );

@@ -8,6 +8,7 @@ import {
   type RegisterResponse,
   RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 
 function settle<T>(resolve: (v: T) => void, reject: (e: Error) => void) {
   return (e: ServiceError | null, r: T) => (e ? reject(e) : resolve(r));
@@ -25,6 +26,18 @@ export class Admin {
     const request = { service, policy: Policy.fromPartial(policy), validateOnly: false };
     return new Promise((resolve, reject) =>
       this.client.setPolicy(
+        request,
+        new Metadata(),
+        settle((r: { version: number }) => resolve(r.version), reject),
+      ),
+    );
+  }
+
+  /** Sets a service's route table; resolves with the service's new version. */
+  setRoutes(service: string, routes: DeepPartial<RouteTable>): Promise<number> {
+    const request = { service, routes: RouteTable.fromPartial(routes), validateOnly: false };
+    return new Promise((resolve, reject) =>
+      this.client.setRoutes(
         request,
         new Metadata(),
         settle((r: { version: number }) => resolve(r.version), reject),

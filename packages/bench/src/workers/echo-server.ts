@@ -10,6 +10,8 @@ export interface EchoServerSetup {
   /** One instance per entry: its added delay in ms (0: answers at once). */
   readonly delaysMs: readonly number[];
   readonly leaseTtlMs: number;
+  /** Registered with every instance (route subsets select on it). Default: none. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 export interface EchoServerInfo {
@@ -31,6 +33,7 @@ async function startInstance(
     drainPropagationTimeoutMs: 500,
     drainInFlightTimeoutMs: 1000,
     logger: silentLogger,
+    ...(setup.metadata ? { metadata: setup.metadata } : {}),
   });
   server.addService(
     EchoServiceService,
