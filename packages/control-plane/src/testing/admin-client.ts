@@ -18,6 +18,7 @@ import {
   type RegisterResponse,
   RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 
 type Callback<T> = (error: ServiceError | null, response: T) => void;
 
@@ -43,6 +44,13 @@ export class AdminClient {
   async setPolicy(service: string, policy: DeepPartial<Policy>): Promise<number> {
     const request = { service, policy: Policy.fromPartial(policy), validateOnly: false };
     const response = await unary<{ version: number }>((cb) => this.client.setPolicy(request, this.md(), cb));
+    return response.version;
+  }
+
+  /** Sets a service's route table; resolves with the service's new version. */
+  async setRoutes(service: string, routes: DeepPartial<RouteTable>): Promise<number> {
+    const request = { service, routes: RouteTable.fromPartial(routes), validateOnly: false };
+    const response = await unary<{ version: number }>((cb) => this.client.setRoutes(request, this.md(), cb));
     return response.version;
   }
 

@@ -1,6 +1,10 @@
-import { createFileRegistry, type FileRegistry, fromBinary } from "@bufbuild/protobuf";
+import { create, createFileRegistry, type FileRegistry, fromBinary } from "@bufbuild/protobuf";
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import {
+  type FileDescriptorProto,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+} from "@bufbuild/protobuf/wkt";
 import { type CallOptions, type Client, type ClientDuplexStream, Metadata } from "@grpc/grpc-js";
 
 const REFLECTION_METHOD = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
@@ -79,6 +83,24 @@ function ask(
 }
 
 /**
+ * The files ordered so that each comes after every file it imports, as a registry built from a
+ * FileDescriptorSet needs them (a file imported along two paths must still come first).
+ */
+function importsFirst(files: ReadonlyMap<string, FileDescriptorProto>): FileDescriptorProto[] {
+  const ordered: FileDescriptorProto[] = [];
+  const placed = new Set<string>();
+  const place = (name: string) => {
+    const file = files.get(name);
+    if (!file || placed.has(name)) return;
+    placed.add(name);
+    for (const dependency of file.dependency) place(dependency);
+    ordered.push(file);
+  };
+  for (const name of files.keys()) place(name);
+  return ordered;
+}
+
+/**
  * Loads, over server reflection (as grpcurl does), the descriptors of the file defining
  * `symbol` and of every file it imports, and returns them as a registry.
  */
@@ -111,9 +133,8 @@ export async function loadDescriptors(
       const missing = [...files.values()].flatMap((f) => f.dependency).filter((d) => !files.has(d));
       pending = [...new Set(missing)].map((name) => ({ fileByFilename: name }));
     }
-    const first = files.get(root ?? "");
-    if (!first) throw new Error(`server reflection: no file defines "${symbol}"`);
-    return createFileRegistry(first, (name) => files.get(name));
+    if (!files.has(root ?? "")) throw new Error(`server reflection: no file defines "${symbol}"`);
+    return createFileRegistry(create(FileDescriptorSetSchema, { file: importsFirst(files) }));
   } finally {
     // Done asking: cancelling ends the stream at once; the CANCELLED status it reports is expected.
     stream.on("error", () => undefined);
