@@ -105,6 +105,10 @@ export interface ControlPlaneOptions {
   readonly propagationPollIntervalMs?: number;
   /** How long a stop lets calls in flight finish before it cancels them, in ms. Default 5000. */
   readonly shutdownGraceMs?: number;
+  /** After the store has been unreachable this long, in ms, end Discovery and xDS streams
+   * (UNAVAILABLE) and refuse new ones until it is back, so clients move to another replica; 0:
+   * never. Default 5000. */
+  readonly storeOutageShedMs?: number;
 }
 
 type Secret = "adminToken" | "registrationToken" | "discoveryToken";

@@ -21,6 +21,7 @@ import { bind, buildServer, shutdown } from "./server.js";
 import { WatchStreams } from "./services/discovery.js";
 import { HealthState } from "./services/health.js";
 import { KeepAliveStreams } from "./services/keep-alive.js";
+import { OutageShedder } from "./services/outage-shedder.js";
 import { PropagationWatch } from "./services/propagation-watch.js";
 import { createStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
@@ -70,6 +71,7 @@ interface Parts {
   readonly watchStreams: WatchStreams;
   readonly keepAlives: KeepAliveStreams;
   readonly health: HealthState;
+  readonly shedder: OutageShedder;
   readonly reaper: LeaseReaper;
   readonly server: ReturnType<typeof buildServer>;
   readonly metrics: ControlPlaneMetrics;
@@ -89,7 +91,8 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
   const ctx = { auth: o.authenticator, metrics, logger };
   const { clock } = o;
   const xdsLimits = { maxStreams: o.maxWatchStreams, maxResourceNames: o.maxSubscriptionsPerStream };
-  const xds = new XdsServer(ctx, { hub, clock, logger, ...xdsLimits });
+  const shedder = new OutageShedder({ graceMs: o.storeOutageShedMs, logger });
+  const xds = new XdsServer(ctx, { hub, clock, logger, shedder, ...xdsLimits });
   const fleet = new FleetReports({ store, clock, publishIntervalMs: 1000, onStoreError });
   const watchStreams = new WatchStreams(ctx, {
     hub,
@@ -100,6 +103,7 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     maxWatchStreamsPerPeer: o.maxWatchStreamsPerPeer,
     helloTimeoutMs: o.helloTimeoutMs,
     logger,
+    shedder,
   });
   const health = new HealthState({
     maxWatchStreams: o.maxHealthWatchStreams,
@@ -166,6 +170,7 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     watchStreams,
     keepAlives,
     health,
+    shedder,
     reaper,
     server,
     metrics,
@@ -272,8 +277,10 @@ class ControlPlaneReplica implements ControlPlane {
     }
   }
 
+  /** The store's availability, the one signal health and stream shedding follow. */
   private storeAvailability(up: boolean): void {
     this.parts.health.setStoreAvailable(up);
+    this.parts.shedder.storeAvailability(up);
     this.parts.metrics.storeAvailable.set(up ? 1 : 0);
     this.logger.warn(
       { component: "store", available: up },
@@ -282,10 +289,11 @@ class ControlPlaneReplica implements ControlPlane {
   }
 
   private async stopNow(graceMs: number): Promise<void> {
-    const { health, watchStreams, keepAlives, reaper, server, hub, metricsServer, xds } = this.parts;
+    const { health, watchStreams, keepAlives, reaper, server, hub, metricsServer, xds, shedder } = this.parts;
     const wasStarted = this.state !== "new";
     this.state = "stopped";
     health.setShuttingDown();
+    shedder.close();
     watchStreams.endAll();
     xds.endAll();
     keepAlives.endAll();

@@ -363,6 +363,15 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     doc: "How long a stop lets calls in flight finish before it cancels them, in ms.",
   },
   {
+    name: "storeOutageShedMs",
+    flag: "--store-outage-shed-ms",
+    env: "SWITCHBOARD_STORE_OUTAGE_SHED_MS",
+    input: "int",
+    default: 5000,
+    check: int(0, 3_600_000),
+    doc: "After the store has been unreachable this long, in ms, end Discovery and xDS streams (UNAVAILABLE) and refuse new ones until it is back, so clients move to another replica; 0: never.",
+  },
+  {
     name: "reaperIntervalMs",
     input: "int",
     default: (e) => Math.max(5, Math.min(Math.floor(minLease(e) / 4), 500)),
