@@ -281,7 +281,9 @@ describe("the dashboard with an admin token configured", () => {
         { service: "canary", routes: splitRoutes(v2Weight), validateOnly: false },
         bearer(TOKEN),
       );
-    const none = JSON.parse((await httpCall(cp.web, "/api/services/canary/routes", { headers: { cookie } })).body);
+    const none = JSON.parse(
+      (await httpCall(cp.web, "/api/services/canary/routes", { headers: { cookie } })).body,
+    );
     assert.equal(none.current, null, "no table yet");
     const first = await setRoutes(10);
     const second = await setRoutes(50);

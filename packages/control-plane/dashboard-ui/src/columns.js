@@ -8,15 +8,17 @@ import { duration, health, metadata, percent } from "./format.js";
 function ejectedBy(fleet) {
   if (!fleet.reporting) return html`<span class="empty">no client reports</span>`;
   const n = fleet.row?.ejectedBy ?? 0;
-  return html`<span class=${n > 0 ? "ejected" : ""}>ejected by ${n} of ${fleet.reporting}</span>`;
+  return html`<span class=${n > 0 ? "ejected-by ejected" : "ejected-by"}>ejected by ${n} of ${fleet.reporting}</span>`;
 }
 
 function clientErrors(fleet) {
   const calls = fleet.row?.calls ?? 0;
-  if (!calls) return "—";
+  if (!calls) return null;
   const errors = fleet.row?.errors ?? 0;
-  return html`<span class=${errors > 0 ? "failing" : ""}>${percent(fleet.row.errorRate)}</span>
-    <small> (${errors} of ${calls})</small>`;
+  return html`<div>
+    <span class=${errors > 0 ? "failing" : ""}>${percent(fleet.row.errorRate)} errors</span>
+    <small> (${errors} of ${calls} calls)</small>
+  </div>`;
 }
 
 export const ENDPOINT_COLUMNS = [
@@ -32,6 +34,5 @@ export const ENDPOINT_COLUMNS = [
   { title: "Metadata", cell: (s) => metadata(s.endpoint.metadata) || "—" },
   { title: "Drained", cell: (s) => (s.endpoint.adminDrained ? "yes (admin)" : "no") },
   { title: "Lease age", cell: (s) => duration(s.leaseAgeMs) },
-  { title: "Clients", cell: (_s, fleet) => ejectedBy(fleet) },
-  { title: "Client errors", cell: (_s, fleet) => clientErrors(fleet) },
+  { title: "Clients see", cell: (_s, fleet) => html`${ejectedBy(fleet)}${clientErrors(fleet)}` },
 ];

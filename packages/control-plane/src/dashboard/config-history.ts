@@ -21,7 +21,8 @@ export interface Followed<F extends string> {
 
 export const POLICIES: Followed<"policy"> = {
   field: "policy",
-  valueOf: (c) => (c.kind === "policy_set" ? Policy.toJSON(c.policy) : c.kind === "policy_deleted" ? null : undefined),
+  valueOf: (c) =>
+    c.kind === "policy_set" ? Policy.toJSON(c.policy) : c.kind === "policy_deleted" ? null : undefined,
 };
 
 export const ROUTES: Followed<"routes"> = {

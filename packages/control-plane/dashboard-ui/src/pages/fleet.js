@@ -61,7 +61,7 @@ export function Clients({ health, routeVersion }) {
           <td>${c.sdkVersion || "—"}</td>
           <td>${c.replicaId}</td>
           <td>${c.policyVersion ? `v${c.policyVersion}` : "—"}</td>
-          <td>${routes(c.routeVersion)}</td>
+          <td class="route-version">${routes(c.routeVersion)}</td>
           <td class="num">${c.ejectedEndpoints ?? 0}</td>
           <td>${breaker(c.serviceBreaker)}</td>
           <td>${duration(c.lastReportAgeMs)} ago</td>

@@ -34,11 +34,16 @@ function target(d) {
  * no weight, kept in place for a split about to move, shows only in the label). */
 export function SplitBar({ destinations }) {
   return html`<div class="split" role="img" aria-label=${destinations.map((d) => `${target(d)} ${d.weight ?? 0}%`).join(", ")}>
-    ${destinations.filter((d) => d.weight).map(
-      (d, i) => html`<span class=${`segment s${i % 6}`} style=${`flex-grow: ${d.weight ?? 0}`} data-destination=${target(d)}>
+    ${destinations
+      .filter((d) => d.weight)
+      .map(
+        (
+          d,
+          i,
+        ) => html`<span class=${`segment s${i % 6}`} style=${`flex-grow: ${d.weight ?? 0}`} data-destination=${target(d)}>
         ${d.subset ?? d.service} ${d.weight ?? 0}%
       </span>`,
-    )}
+      )}
   </div>`;
 }
 
@@ -83,7 +88,9 @@ export function RouteTable({ routes }) {
       ${(routes.rules ?? []).map((rule, i) => html`<${Rule} rule=${rule} index=${i} />`)}
     </ol>
     <p class="empty">Calls no rule matches go to the whole service.${
-      routes.propagateHeaders?.length ? ` Headers carried to further calls: ${routes.propagateHeaders.join(", ")}.` : ""
+      routes.propagateHeaders?.length
+        ? ` Headers carried to further calls: ${routes.propagateHeaders.join(", ")}.`
+        : ""
     }</p>
   </div>`;
 }
