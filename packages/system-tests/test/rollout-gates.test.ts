@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
-import { STICKY_BUCKETS, stickyBucket } from "@switchboard/core";
 import { RolloutState } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { createMeshClient, type MeshClient } from "@switchboard/sdk";
 import { Registry } from "prom-client";
@@ -22,22 +21,16 @@ import {
   startEchoInstance,
 } from "./support/fixture.js";
 import { LoadLoop } from "./support/load.js";
-import { RolloutAdmin } from "./support/rollout-admin.js";
+import { cohortClientId, RolloutAdmin } from "./support/rollout-admin.js";
 
 /** The first stage's share: one of the three clients below falls in it, two do not. */
 const FIRST_PERCENT = 34;
 
-/** A client id whose sticky bucket is inside (or outside) the first stage's cohort. */
-function clientId(prefix: string, inside: boolean, skip = 0): string {
-  const limit = (FIRST_PERCENT / 100) * STICKY_BUCKETS;
-  let found = 0;
-  for (let i = 0; ; i++) {
-    const id = `${prefix}-${i}`;
-    if (stickyBucket(id) < limit === inside && found++ === skip) return id;
-  }
-}
-const COHORT = clientId("rollout", true);
-const OTHERS = [clientId("rollout", false), clientId("rollout", false, 1)];
+const COHORT = cohortClientId("rollout", FIRST_PERCENT, true);
+const OTHERS = [
+  cohortClientId("rollout", FIRST_PERCENT, false),
+  cohortClientId("rollout", FIRST_PERCENT, false, 1),
+];
 
 /** A breaker that opens at the first failed call and stays open for a minute: with instances
  * that fail one call in four, it opens within a few calls. */

@@ -1,4 +1,5 @@
 import { credentials, Metadata } from "@grpc/grpc-js";
+import { STICKY_BUCKETS, stickyBucket } from "@switchboard/core";
 import {
   AdminClient,
   type GetServiceResponse,
@@ -47,5 +48,15 @@ export class RolloutAdmin {
 
   close(): void {
     this.client.close();
+  }
+}
+
+/** The `skip`+1-th client id `<prefix>-<n>` inside (or outside) a `percent` cohort. */
+export function cohortClientId(prefix: string, percent: number, inside: boolean, skip = 0): string {
+  const limit = (percent / 100) * STICKY_BUCKETS;
+  let found = 0;
+  for (let i = 0; ; i++) {
+    const id = `${prefix}-${i}`;
+    if (stickyBucket(id) < limit === inside && found++ === skip) return id;
   }
 }
