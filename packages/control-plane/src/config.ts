@@ -93,6 +93,10 @@ export interface ControlPlaneOptions {
   readonly reaperIntervalMs?: number;
   /** Leases expired per store call. Default 500. */
   readonly reaperBatchSize?: number;
+  /** How long a replica holds the lease on a staged rollout it drives unless it renews it, in ms. Default 5000. */
+  readonly rolloutLeaseMs?: number;
+  /** Time between two steps of the rollout driver (each renews its leases), in ms. Default 1000. */
+  readonly rolloutStepIntervalMs?: number;
   /** Changes kept in memory per subscribed service to build deltas. Default 1000. */
   readonly historyLimit?: number;
   /** Lifetime of this replica's published subscriber table, in ms (refreshed every third). Default 15000. */

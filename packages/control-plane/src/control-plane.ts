@@ -17,7 +17,9 @@ import { LeaseReaper } from "./lease-reaper.js";
 import { createLogger } from "./logger.js";
 import { ControlPlaneMetrics } from "./metrics.js";
 import { MetricsServer } from "./metrics-server.js";
+import { RolloutDriver } from "./rollout/rollout-driver.js";
 import { bind, buildServer, shutdown } from "./server.js";
+import { allSubscribers } from "./services/await-propagation.js";
 import { WatchStreams } from "./services/discovery.js";
 import { HealthState } from "./services/health.js";
 import { KeepAliveStreams } from "./services/keep-alive.js";
@@ -73,6 +75,7 @@ interface Parts {
   readonly health: HealthState;
   readonly shedder: OutageShedder;
   readonly reaper: LeaseReaper;
+  readonly rollouts: RolloutDriver;
   readonly server: ReturnType<typeof buildServer>;
   readonly metrics: ControlPlaneMetrics;
   readonly metricsServer: MetricsServer;
@@ -128,6 +131,18 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     // A Redis store survives a restart of every replica, with leases that ran out meanwhile.
     pauseAtStartMs: store.kind === "redis" ? o.maxLeaseTtlMs : 0,
   });
+  const rollouts = new RolloutDriver({
+    store,
+    replicaId: o.replicaId,
+    clock,
+    logger,
+    source: {
+      records: (service) => fleet.recordsOf(service),
+      subscribers: () => allSubscribers(propagation),
+    },
+    leaseMs: o.rolloutLeaseMs,
+    stepIntervalMs: o.rolloutStepIntervalMs,
+  });
   const admin = {
     store,
     clock,
@@ -172,6 +187,7 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     health,
     shedder,
     reaper,
+    rollouts,
     server,
     metrics,
     metricsServer,
@@ -242,6 +258,7 @@ class ControlPlaneReplica implements ControlPlane {
       : undefined;
     this.parts.dashboard?.start();
     reaper.start();
+    this.parts.rollouts.start();
     health.setStarted();
     this.state = "started";
     const bound = { address: `${host}:${port}`, port, ...(metricsPort !== undefined ? { metricsPort } : {}) };
@@ -299,6 +316,7 @@ class ControlPlaneReplica implements ControlPlane {
     keepAlives.endAll();
     health.close();
     await reaper.stop();
+    await this.parts.rollouts.stop();
     if (wasStarted) await shutdown(server, graceMs);
     else server.forceShutdown();
     await this.parts.fleet.stop();

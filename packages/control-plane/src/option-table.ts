@@ -387,6 +387,20 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     doc: "Leases expired per store call.",
   },
   {
+    name: "rolloutLeaseMs",
+    input: "int",
+    default: 5000,
+    check: int(1000, 60_000),
+    doc: "How long a replica holds the lease on a staged rollout it drives unless it renews it, in ms.",
+  },
+  {
+    name: "rolloutStepIntervalMs",
+    input: "int",
+    default: 1000,
+    check: int(50, (e) => Math.floor((e.rolloutLeaseMs as number) / 3)),
+    doc: "Time between two steps of the rollout driver (each renews its leases), in ms.",
+  },
+  {
     name: "historyLimit",
     input: "int",
     default: 1000,

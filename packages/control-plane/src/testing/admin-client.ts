@@ -10,6 +10,8 @@ import {
   type GetServiceResponse,
   type ListServicesResponse,
   type ListSubscribersResponse,
+  type Rollout,
+  StartRolloutRequest,
 } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { type DeepPartial, Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import {
@@ -87,6 +89,30 @@ export class AdminClient {
       this.client.removeEndpoint(request, this.md(), cb),
     );
     return response.version;
+  }
+
+  /** Starts a staged rollout of a policy; resolves with the rollout as stored. */
+  async startRollout(request: DeepPartial<StartRolloutRequest>): Promise<Rollout> {
+    const full = StartRolloutRequest.fromPartial(request);
+    const response = await unary<{ rollout?: Rollout }>((cb) =>
+      this.client.startRollout(full, this.md(), cb),
+    );
+    return response.rollout as Rollout;
+  }
+
+  async getRollout(service: string): Promise<Rollout> {
+    const response = await unary<{ rollout?: Rollout }>((cb) =>
+      this.client.getRollout({ service }, this.md(), cb),
+    );
+    return response.rollout as Rollout;
+  }
+
+  /** Aborts a service's rollout (its baseline stays the service's policy). */
+  async abortRollout(service: string, reason = ""): Promise<Rollout> {
+    const response = await unary<{ rollout?: Rollout }>((cb) =>
+      this.client.abortRollout({ service, reason }, this.md(), cb),
+    );
+    return response.rollout as Rollout;
   }
 
   close(): void {
