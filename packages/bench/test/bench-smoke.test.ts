@@ -94,17 +94,19 @@ describe("pnpm bench at tiny sizes", () => {
     }
   });
 
-  it("compares the mesh cases (c0) and (c) with grpc-js round_robin over the same instances", () => {
+  it("compares the mesh cases (c0) and (c) with grpc-js round_robin over the same instances, and (c1) with (c)", () => {
     const rows = rowsOf(run.stdout, "data-path");
     assert.deepEqual(
       rows.map((r) => r[1]?.slice(0, 4)),
-      ["(b) ", "(c0)", "(c) ", "(d) "],
+      ["(b) ", "(c0)", "(c) ", "(c1)", "(d) "],
     );
     assert.match(rows[0]?.[1] ?? "", /round_robin/);
     const names = targetsOf(dir, "data-path").map((t) => t.name);
     for (const c of ["(c0)", "(c)"])
       for (const what of ["throughput vs (b)", "CPU per call vs (b)"])
         assert.ok(names.includes(`${c} ${what}`), `target ${c} ${what}`);
+    assert.ok(names.includes("(c1) CPU per call vs (c)"), "target (c1) CPU per call vs (c)");
+    assert.match(run.stdout, /\(c1\) CPU per call with the three-rule route table × \(c\)/);
   });
 
   it("runs the fan-out on one replica and on three, with Redis CPU per change", () => {

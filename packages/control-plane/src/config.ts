@@ -93,6 +93,10 @@ export interface ControlPlaneOptions {
   readonly reaperIntervalMs?: number;
   /** Leases expired per store call. Default 500. */
   readonly reaperBatchSize?: number;
+  /** How long a replica holds the lease on a staged rollout it drives unless it renews it, in ms. Default 5000. */
+  readonly rolloutLeaseMs?: number;
+  /** Time between two steps of the rollout driver (each renews its leases), in ms. Default 1000. */
+  readonly rolloutStepIntervalMs?: number;
   /** Changes kept in memory per subscribed service to build deltas. Default 1000. */
   readonly historyLimit?: number;
   /** Lifetime of this replica's published subscriber table, in ms (refreshed every third). Default 15000. */
@@ -105,6 +109,10 @@ export interface ControlPlaneOptions {
   readonly propagationPollIntervalMs?: number;
   /** How long a stop lets calls in flight finish before it cancels them, in ms. Default 5000. */
   readonly shutdownGraceMs?: number;
+  /** After the store has been unreachable this long, in ms, end Discovery and xDS streams
+   * (UNAVAILABLE) and refuse new ones until it is back, so clients move to another replica; 0:
+   * never. Default 5000. */
+  readonly storeOutageShedMs?: number;
 }
 
 type Secret = "adminToken" | "registrationToken" | "discoveryToken";

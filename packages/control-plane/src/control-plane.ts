@@ -17,10 +17,13 @@ import { LeaseReaper } from "./lease-reaper.js";
 import { createLogger } from "./logger.js";
 import { ControlPlaneMetrics } from "./metrics.js";
 import { MetricsServer } from "./metrics-server.js";
+import { RolloutDriver } from "./rollout/rollout-driver.js";
 import { bind, buildServer, shutdown } from "./server.js";
+import { allSubscribers } from "./services/await-propagation.js";
 import { WatchStreams } from "./services/discovery.js";
 import { HealthState } from "./services/health.js";
 import { KeepAliveStreams } from "./services/keep-alive.js";
+import { OutageShedder } from "./services/outage-shedder.js";
 import { PropagationWatch } from "./services/propagation-watch.js";
 import { createStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
@@ -70,7 +73,9 @@ interface Parts {
   readonly watchStreams: WatchStreams;
   readonly keepAlives: KeepAliveStreams;
   readonly health: HealthState;
+  readonly shedder: OutageShedder;
   readonly reaper: LeaseReaper;
+  readonly rollouts: RolloutDriver;
   readonly server: ReturnType<typeof buildServer>;
   readonly metrics: ControlPlaneMetrics;
   readonly metricsServer: MetricsServer;
@@ -89,7 +94,8 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
   const ctx = { auth: o.authenticator, metrics, logger };
   const { clock } = o;
   const xdsLimits = { maxStreams: o.maxWatchStreams, maxResourceNames: o.maxSubscriptionsPerStream };
-  const xds = new XdsServer(ctx, { hub, clock, logger, ...xdsLimits });
+  const shedder = new OutageShedder({ graceMs: o.storeOutageShedMs, logger });
+  const xds = new XdsServer(ctx, { hub, clock, logger, shedder, ...xdsLimits });
   const fleet = new FleetReports({ store, clock, publishIntervalMs: 1000, onStoreError });
   const watchStreams = new WatchStreams(ctx, {
     hub,
@@ -100,6 +106,7 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     maxWatchStreamsPerPeer: o.maxWatchStreamsPerPeer,
     helloTimeoutMs: o.helloTimeoutMs,
     logger,
+    shedder,
   });
   const health = new HealthState({
     maxWatchStreams: o.maxHealthWatchStreams,
@@ -123,6 +130,18 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     pauseAfterOutageMs: o.maxLeaseTtlMs,
     // A Redis store survives a restart of every replica, with leases that ran out meanwhile.
     pauseAtStartMs: store.kind === "redis" ? o.maxLeaseTtlMs : 0,
+  });
+  const rollouts = new RolloutDriver({
+    store,
+    replicaId: o.replicaId,
+    clock,
+    logger,
+    source: {
+      records: (service) => fleet.recordsOf(service),
+      subscribers: () => allSubscribers(propagation),
+    },
+    leaseMs: o.rolloutLeaseMs,
+    stepIntervalMs: o.rolloutStepIntervalMs,
   });
   const admin = {
     store,
@@ -166,7 +185,9 @@ function assemble(o: ResolvedControlPlaneOptions, raw: Store, logger: Logger, re
     watchStreams,
     keepAlives,
     health,
+    shedder,
     reaper,
+    rollouts,
     server,
     metrics,
     metricsServer,
@@ -237,6 +258,7 @@ class ControlPlaneReplica implements ControlPlane {
       : undefined;
     this.parts.dashboard?.start();
     reaper.start();
+    this.parts.rollouts.start();
     health.setStarted();
     this.state = "started";
     const bound = { address: `${host}:${port}`, port, ...(metricsPort !== undefined ? { metricsPort } : {}) };
@@ -272,8 +294,10 @@ class ControlPlaneReplica implements ControlPlane {
     }
   }
 
+  /** The store's availability, the one signal health and stream shedding follow. */
   private storeAvailability(up: boolean): void {
     this.parts.health.setStoreAvailable(up);
+    this.parts.shedder.storeAvailability(up);
     this.parts.metrics.storeAvailable.set(up ? 1 : 0);
     this.logger.warn(
       { component: "store", available: up },
@@ -282,15 +306,17 @@ class ControlPlaneReplica implements ControlPlane {
   }
 
   private async stopNow(graceMs: number): Promise<void> {
-    const { health, watchStreams, keepAlives, reaper, server, hub, metricsServer, xds } = this.parts;
+    const { health, watchStreams, keepAlives, reaper, server, hub, metricsServer, xds, shedder } = this.parts;
     const wasStarted = this.state !== "new";
     this.state = "stopped";
     health.setShuttingDown();
+    shedder.close();
     watchStreams.endAll();
     xds.endAll();
     keepAlives.endAll();
     health.close();
     await reaper.stop();
+    await this.parts.rollouts.stop();
     if (wasStarted) await shutdown(server, graceMs);
     else server.forceShutdown();
     await this.parts.fleet.stop();

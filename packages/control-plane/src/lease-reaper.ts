@@ -2,21 +2,9 @@ import type { Clock } from "@switchboard/core";
 import type { Logger } from "pino";
 import type { ControlPlaneMetrics } from "./metrics.js";
 import type { Store } from "./store/types.js";
+import { realTimers, type Timers } from "./timers.js";
 
-/** Timer functions, injectable so tests can drive the reaper without waiting. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export type { Timers } from "./timers.js";
 
 export interface LeaseReaperOptions {
   readonly store: Store;

@@ -363,6 +363,15 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     doc: "How long a stop lets calls in flight finish before it cancels them, in ms.",
   },
   {
+    name: "storeOutageShedMs",
+    flag: "--store-outage-shed-ms",
+    env: "SWITCHBOARD_STORE_OUTAGE_SHED_MS",
+    input: "int",
+    default: 5000,
+    check: int(0, 3_600_000),
+    doc: "After the store has been unreachable this long, in ms, end Discovery and xDS streams (UNAVAILABLE) and refuse new ones until it is back, so clients move to another replica; 0: never.",
+  },
+  {
     name: "reaperIntervalMs",
     input: "int",
     default: (e) => Math.max(5, Math.min(Math.floor(minLease(e) / 4), 500)),
@@ -376,6 +385,20 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     default: 500,
     check: int(1, 100_000),
     doc: "Leases expired per store call.",
+  },
+  {
+    name: "rolloutLeaseMs",
+    input: "int",
+    default: 5000,
+    check: int(1000, 60_000),
+    doc: "How long a replica holds the lease on a staged rollout it drives unless it renews it, in ms.",
+  },
+  {
+    name: "rolloutStepIntervalMs",
+    input: "int",
+    default: 1000,
+    check: int(50, (e) => Math.floor((e.rolloutLeaseMs as number) / 3)),
+    doc: "Time between two steps of the rollout driver (each renews its leases), in ms.",
   },
   {
     name: "historyLimit",

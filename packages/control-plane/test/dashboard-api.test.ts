@@ -1,13 +1,18 @@
 /**
  * The dashboard's HTTP API on a real control plane: who may see it, how a session is opened,
  * what an action needs (POST, the page's Origin, the CSRF token), read-only mode, actions that
- * reach the registry through the Admin handlers, and the live feed over server-sent events.
+ * reach the registry through the Admin handlers, the live feed over server-sent events, what the
+ * clients report (GetServiceHealth) and the route table with the one before it.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ReportedBreakerState } from "@switchboard/core/gen/switchboard/v1/types.js";
 import { SESSION_TTL_MS, SessionTable } from "../src/dashboard/sessions.js";
 import { bearer, call, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 import { actionHeaders, awaitEvent, httpCall, sessionCookieOf, signIn } from "./helpers/dashboard-http.js";
+import { WatchClient } from "./helpers/watch.js";
+import { clientReport, sendReport } from "./support/report-fixtures.js";
+import { splitRoutes } from "./support/route-fixtures.js";
 
 const TOKEN = "dashboard-admin-token";
 
@@ -209,6 +214,94 @@ describe("the dashboard with an admin token configured", () => {
     assert.deepEqual(
       body.history.map((h: { policy: { timeoutMs: number } }) => h.policy.timeoutMs),
       [250, 100],
+    );
+  });
+
+  it("answers a service's health with the endpoints a reporting client ejects and the circuits it holds open", async () => {
+    await register(cp, { service: "fleet-view", host: "10.5.0.1", port: 80 });
+    await register(cp, { service: "fleet-view", host: "10.5.0.2", port: 80 });
+    const watch = new WatchClient(cp.discovery);
+    try {
+      watch.hello("web-7d4f", { zone: "eu-west-1a" });
+      watch.subscribe("fleet-view");
+      watch.ack(await watch.next());
+      const open = ReportedBreakerState.REPORTED_BREAKER_STATE_OPEN;
+      const report = clientReport("fleet-view", {
+        endpoints: [
+          { id: "10.5.0.1:80", ejected: true, connectivity: 3, calls: 8, errors: 6 },
+          { id: "10.5.0.2:80", ejected: false, connectivity: 3, calls: 10, errors: 0 },
+        ],
+        methods: [
+          {
+            method: "shop.Cart/Add",
+            breaker: open,
+            calls: 18,
+            errors: [{ code: 14, count: 6 }],
+            retries: 0,
+            rateLimited: 0,
+            latencyP50Ms: 1,
+            latencyP99Ms: 5,
+          },
+        ],
+      });
+      await sendReport(watch, report);
+      const { cookie } = await signIn(cp.web, TOKEN);
+      const reply = await httpCall(cp.web, "/api/services/fleet-view/health", { headers: { cookie } });
+      assert.equal(reply.status, 200, reply.body);
+      const health = JSON.parse(reply.body);
+      assert.equal(health.reportingClients, 1);
+      assert.deepEqual(
+        health.endpoints.map((e: { endpointId: string; ejectedBy?: number; errorRate?: number }) => [
+          e.endpointId,
+          e.ejectedBy ?? 0,
+          e.errorRate ?? 0,
+        ]),
+        [
+          ["10.5.0.1:80", 1, 0.75],
+          ["10.5.0.2:80", 0, 0],
+        ],
+      );
+      assert.deepEqual(
+        health.methods.map((m: { method: string; openIn: number }) => [m.method, m.openIn]),
+        [["shop.Cart/Add", 1]],
+      );
+      assert.equal(health.clients[0].clientId, "web-7d4f");
+      assert.equal(health.clients[0].zone, "eu-west-1a");
+    } finally {
+      watch.close();
+    }
+  });
+
+  it("shows the current route table and the ones before it", async () => {
+    const { cookie } = await signIn(cp.web, TOKEN);
+    await register(cp, { service: "canary", host: "10.6.0.1", port: 80 });
+    const setRoutes = (v2Weight: number) =>
+      call(
+        cp.admin.setRoutes.bind(cp.admin),
+        { service: "canary", routes: splitRoutes(v2Weight), validateOnly: false },
+        bearer(TOKEN),
+      );
+    const none = JSON.parse(
+      (await httpCall(cp.web, "/api/services/canary/routes", { headers: { cookie } })).body,
+    );
+    assert.equal(none.current, null, "no table yet");
+    const first = await setRoutes(10);
+    const second = await setRoutes(50);
+    const reply = await httpCall(cp.web, "/api/services/canary/routes", { headers: { cookie } });
+    const body = JSON.parse(reply.body);
+    const weights = (routes: { rules: { destinations: { weight: number }[] }[] }) =>
+      routes.rules[0]?.destinations.map((d) => d.weight);
+    assert.deepEqual(weights(body.current), [50, 50]);
+    assert.equal(body.current.routeVersion, second.version);
+    assert.deepEqual(
+      body.history.map((h: { version: number; routes: Parameters<typeof weights>[0] }) => [
+        h.version,
+        weights(h.routes),
+      ]),
+      [
+        [second.version, [50, 50]],
+        [first.version, [90, 10]],
+      ],
     );
   });
 });

@@ -1,23 +1,56 @@
 /**
  * The dashboard in a real headless Chromium (Debian's /usr/bin/chromium, driven by
  * playwright-core): the login it asks for, the services it lists, an instance that leaves
- * vanishing from the page without a reload, and a drain clicked on the page reaching the
- * registry. The screenshots it takes are the ones docs/dashboard.md shows.
+ * vanishing from the page without a reload, a drain clicked on the page reaching the registry,
+ * and what a reporting client sees (an endpoint it ejects) beside the route table's split. The
+ * screenshots it takes are the ones docs/dashboard.md shows.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { bearer, call, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
 import { WatchClient } from "./helpers/watch.js";
+import { clientReport, sendReport } from "./support/report-fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "browser-test-admin-token";
 const IMAGES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "docs", "images");
 /** How soon a change must show on the page. */
 const LIVE_MS = 2000;
+/** How often the service page re-reads the clients' reports (HEALTH_POLL_MS of the page). */
+const HEALTH_POLL_MS = 3000;
+
+/** Checkout's route table: QA's header to the canary, and a sticky split of the rest. */
+function checkoutRoutes(canaryWeight: number): RouteTable {
+  return RouteTable.fromPartial({
+    subsets: [
+      { name: "stable", selector: { version: "1.4.2" } },
+      { name: "canary", selector: { version: "1.5.0" } },
+    ],
+    rules: [
+      {
+        name: "qa",
+        match: { headers: [{ name: "x-canary", kind: { $case: "exact", exact: "1" } }] },
+        destinations: [{ weight: 100, target: { $case: "subset", subset: "canary" } }],
+      },
+      {
+        name: "split",
+        match: { method: "shop.Checkout" },
+        hashHeader: "x-user",
+        destinations: [
+          { weight: 100 - canaryWeight, target: { $case: "subset", subset: "stable" } },
+          { weight: canaryWeight, target: { $case: "subset", subset: "canary" } },
+        ],
+        fault: { abort: { code: "UNAVAILABLE", percent: 1 } },
+      },
+    ],
+    propagateHeaders: ["x-canary"],
+  });
+}
 
 describe("the dashboard in a browser", { timeout: 40_000 }, () => {
   let cp: Running;
@@ -53,7 +86,7 @@ describe("the dashboard in a browser", { timeout: 40_000 }, () => {
         "--disable-sync",
       ],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    page = await browser.newPage({ viewport: { width: 1440, height: 800 } });
   });
   after(async () => {
     await browser?.close();
@@ -144,10 +177,67 @@ describe("the dashboard in a browser", { timeout: 40_000 }, () => {
       const drained = service.endpoints.find((e) => e.endpoint?.id === "10.0.0.2:8080");
       assert.equal(drained?.endpoint?.adminDrained, true);
       await page.locator("table.subscribers").getByText("orders-7f9c").waitFor({ timeout: 5000 });
-      await shot("service");
       await page.goto(`${web}/#/events`);
       await page.locator('li[data-kind="drained"]').first().waitFor({ timeout: LIVE_MS });
       await shot("events");
+    } finally {
+      watch.close();
+    }
+  });
+
+  it("shows the route split and, within a few seconds, an endpoint a reporting client ejects", async () => {
+    const setRoutes = (canaryWeight: number) =>
+      call(
+        cp.admin.setRoutes.bind(cp.admin),
+        { service: "checkout", routes: checkoutRoutes(canaryWeight), validateOnly: false },
+        bearer(TOKEN),
+      );
+    await setRoutes(5);
+    const { version: routeVersion } = await setRoutes(10);
+    const watch = new WatchClient(cp.discovery);
+    try {
+      watch.hello("orders-7f9c", { zone: "eu-west-1a" });
+      watch.subscribe("checkout");
+      const snapshot = await watch.next();
+      watch.ack(snapshot);
+      const policyVersion = snapshot.kind?.$case === "snapshot" ? snapshot.kind.snapshot.version : 0;
+      const seen = (ejected: boolean) =>
+        clientReport("checkout", {
+          policyVersion,
+          routeVersion,
+          endpoints: [
+            { id: "10.0.0.1:8080", ejected, connectivity: 3, calls: 40, errors: ejected ? 31 : 2 },
+            { id: "10.0.0.2:8080", ejected: false, connectivity: 3, calls: 38, errors: 0 },
+          ],
+          methods: [
+            {
+              method: "shop.Checkout/PlaceOrder",
+              breaker: ejected ? 2 : 1,
+              calls: 78,
+              errors: [{ code: 14, count: ejected ? 31 : 2 }],
+              retries: 3,
+              rateLimited: 0,
+              latencyP50Ms: 4,
+              latencyP99Ms: 38,
+            },
+          ],
+        });
+      await sendReport(watch, seen(false));
+      await page.goto(`${web}/#/services/checkout`);
+      const split = page.locator('li.rule[data-rule="split"] .split');
+      await split.locator('[data-destination="subset stable"]', { hasText: "stable 90%" }).waitFor();
+      await split.locator('[data-destination="subset canary"]', { hasText: "canary 10%" }).waitFor();
+      await row("10.0.0.1:8080").getByText("ejected by 0 of 1").waitFor({ timeout: LIVE_MS });
+
+      // A report changes nothing in the registry (no feed event): the page re-reads on its timer.
+      await sendReport(watch, seen(true));
+      await row("10.0.0.1:8080")
+        .getByText("ejected by 1 of 1")
+        .waitFor({ timeout: HEALTH_POLL_MS + LIVE_MS });
+      await page
+        .locator(`tr[data-client="orders-7f9c"] td.route-version`, { hasText: `v${routeVersion}` })
+        .waitFor();
+      await shot("service");
     } finally {
       watch.close();
     }

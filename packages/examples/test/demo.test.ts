@@ -32,7 +32,12 @@ function share(report: DemoReport, key: string, role: string): number {
   return instance.share;
 }
 
-describe("pnpm demo --duration 20", () => {
+/** Share of a phase's attempts on `version`. */
+function versionShare(report: DemoReport, key: string, version: string): number {
+  return phase(report, key).versions[version] ?? 0;
+}
+
+describe("pnpm demo --duration 35", () => {
   const dir = mkdtempSync(join(tmpdir(), "switchboard-demo-test-"));
   let demo: Child | undefined;
 
@@ -45,7 +50,7 @@ describe("pnpm demo --duration 20", () => {
   it("exits 0, leaves no process behind, and its summary shows the mesh at work", async () => {
     const json = join(dir, "summary.json");
     demo = await new ChildTracker().spawnNode("demo", [
-      ...[CLI, "--duration", "20", "--json", json, "--logs", join(dir, "logs")],
+      ...[CLI, "--duration", "35", "--json", json, "--logs", join(dir, "logs")],
     ]);
     const { code } = await demo.exited;
     await demo.outputClosed;
@@ -55,7 +60,11 @@ describe("pnpm demo --duration 20", () => {
 
     const report = JSON.parse(readFileSync(json, "utf8")) as DemoReport;
     assert.equal(report.interrupted, false);
-    assert.equal(report.processes.length, 5, "control plane, three user services, order service");
+    assert.equal(
+      report.processes.length,
+      7,
+      "control plane, three v1 and two v2 user services, order service",
+    );
     for (const p of report.processes)
       assert.equal(isRunning(p.pid), false, `${p.name} (pid ${p.pid}) is still running`);
 
@@ -79,5 +88,24 @@ describe("pnpm demo --duration 20", () => {
       "round_robin without retries should let the flaky instance's failures through",
     );
     assert.ok(phase(report, "breaker").breakerRejected > 0, "the GetUser breaker never failed a call fast");
+
+    // The canary: v2's share of GetUser attempts follows the route table, 10 % -> 50 % -> 100 %
+    // (attempts include retries of the flaky v1 instance, hence the margins).
+    const v2 = (key: string) => versionShare(report, key, "v2");
+    assert.equal(versionShare(report, "kill", "v2"), 0, "no v2 instance before the canary");
+    // v2 starts at the end of the breaker phase with weight 0: only orders marked x-canary reach it.
+    assert.ok(v2("breaker") < 0.05, `v2 share before the rollout: ${v2("breaker")}`);
+    assert.ok(v2("canary-10") > 0.03 && v2("canary-10") < 0.25, `v2 share at 10 %: ${v2("canary-10")}`);
+    assert.ok(v2("canary-50") > 0.35 && v2("canary-50") < 0.65, `v2 share at 50 %: ${v2("canary-50")}`);
+    assert.ok(v2("canary-100") > 0.97, `v2 share at 100 %: ${v2("canary-100")}`);
+    for (const key of ["canary-10", "canary-50", "canary-100"]) {
+      const canary = phase(report, key).canary;
+      assert.ok(canary.calls > 5, `only ${canary.calls} x-canary orders in ${key}`);
+      assert.deepEqual(
+        Object.keys(canary.byVersion),
+        ["v2"],
+        `x-canary orders in ${key} landed on ${JSON.stringify(canary.byVersion)}`,
+      );
+    }
   });
 });

@@ -28,8 +28,8 @@ describe("flags", () => {
 });
 
 describe("the demo's command line", () => {
-  it("splits --duration over the four phases and turns the live redraws off", () => {
-    const cmd = parseDemoCommandLine(["--duration", "20", "--json", "out.json"], true);
+  it("splits --duration over the seven phases and turns the live redraws off", () => {
+    const cmd = parseDemoCommandLine(["--duration", "35", "--json", "out.json"], true);
     assert.equal(cmd.phaseMs, 5000);
     assert.equal(cmd.live, false);
     assert.equal(cmd.jsonFile, "out.json");
@@ -41,10 +41,10 @@ describe("the demo's command line", () => {
     assert.throws(() => parseDemoCommandLine(["--duration", "3"], true), /--duration must be >= 8/);
   });
 
-  it("plays round_robin, peak_ewma, the kill and the breaker, in that order", () => {
+  it("plays round_robin, peak_ewma, the kill, the breaker and the canary at 10, 50 and 100 %, in that order", () => {
     assert.deepEqual(
       demoPhases(5000).map((p) => p.key),
-      ["round-robin", "peak-ewma", "kill", "breaker"],
+      ["round-robin", "peak-ewma", "kill", "breaker", "canary-10", "canary-50", "canary-100"],
     );
   });
 });

@@ -11,11 +11,16 @@ import {
 import { PhaseLedger, PhaseRecord, summarizePhase } from "../src/demo/summary.js";
 import type { CallResult } from "../src/load-generator/load-generator.js";
 
-const SLOW = { name: "user-2", role: "slow", address: "10.0.0.2:1" };
-const FAST = { name: "user-1", role: "healthy", address: "10.0.0.1:1" };
+const SLOW = { name: "user-2", role: "slow", version: "v1", address: "10.0.0.2:1" };
+const FAST = { name: "user-1", role: "healthy", version: "v1", address: "10.0.0.1:1" };
+const CANARY = { name: "user-4", role: "canary", version: "v2", address: "10.0.0.4:1" };
 
 function call(startedAt: number, latencyMs: number, servedBy: string, code = 0, details = ""): CallResult {
   return { startedAt, latencyMs, servedBy: code === 0 ? servedBy : "", code, details };
+}
+
+function canaryCall(startedAt: number, servedBy: string): CallResult {
+  return { ...call(startedAt, 2, servedBy), canary: true };
 }
 
 function endpoint(id: string, requests: number, successes: number): EndpointStats {
@@ -118,6 +123,30 @@ describe("summarizePhase", () => {
     assert.equal(s.failed, 2);
     assert.equal(s.breakerRejected, 1);
     assert.equal(s.failureSamples.length, 2);
+  });
+});
+
+describe("a canary phase's summary", () => {
+  it("sums the attempts by version and says where the x-canary orders landed", () => {
+    const ledger = new PhaseLedger();
+    const phase = ledger.begin("canary-10", "canary: 10% of calls on v2", 0);
+    phase.addAttempts(
+      new Map([
+        [FAST.address, { attempts: 45, successes: 45 }],
+        [SLOW.address, { attempts: 45, successes: 45 }],
+        [CANARY.address, { attempts: 10, successes: 10 }],
+      ]),
+    );
+    ledger.recordCall(call(1, 2, FAST.address));
+    ledger.recordCall(canaryCall(2, CANARY.address));
+    ledger.recordCall(canaryCall(3, CANARY.address));
+    ledger.end(1000);
+    const [s] = ledger.summaries([FAST, SLOW, CANARY]);
+    assert.deepEqual(s?.versions, { v1: 0.9, v2: 0.1 });
+    assert.deepEqual(s?.canary, { calls: 2, failed: 0, byVersion: { v2: 2 } });
+    assert.equal(s?.calls, 3, "canary orders count among the phase's orders too");
+    const text = formatSummary(s ? [s] : []);
+    assert.match(text, /1 canary-10\s+90\.0%\s+10\.0%\s+2\s+0\s+2/);
   });
 });
 

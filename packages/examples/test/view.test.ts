@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PLAIN } from "../src/demo/ansi.js";
 import type { MeshSample } from "../src/demo/mesh-sample.js";
+import { canaryRoutes } from "../src/demo/routes.js";
 import { renderFrame, renderTickLine, type ViewModel } from "../src/demo/view.js";
-import { instanceRows, processState } from "../src/demo/view-model.js";
+import { describeRoutes, instanceRows, processState } from "../src/demo/view-model.js";
 import { CallTally } from "../src/load-generator/call-tally.js";
 
 const instances = [
-  { name: "user-1", role: "healthy", address: "h:1", process: "running" },
-  { name: "user-2", role: "slow", address: "s:1", process: "killed (SIGKILL)" },
+  { name: "user-1", role: "healthy", version: "v1", address: "h:1", process: "running" },
+  { name: "user-2", role: "slow", version: "v1", address: "s:1", process: "killed (SIGKILL)" },
 ];
 
 function sample(): MeshSample {
@@ -48,6 +49,9 @@ describe("the live view", () => {
       store: "memory",
       banner: ["Admin.SetPolicy(user-service) -> v5: peak_ewma"],
       rows: instanceRows(instances, sample(), lastSecond),
+      routes: describeRoutes(canaryRoutes(10)),
+      versionShares: { v1: 0.9, v2: 0.1 },
+      canaryLastSecond: { calls: 7, failed: 0, byVersion: { v2: 7 } },
       lastSecond,
       phaseCalls: 10,
       phaseFailed: 0,
@@ -59,8 +63,12 @@ describe("the live view", () => {
     const text = renderFrame(model, PLAIN).join("\n");
     assert.match(text, /Phase 2\/4: peak_ewma \+ outlier detection \+ retries/);
     assert.match(text, /12 s \/ 80 s/);
-    assert.match(text, /user-1\s+healthy\s+h:1\s+running\s+SERVING\s+EJECTED/);
-    assert.match(text, /user-2\s+slow\s+s:1\s+killed \(SIGKILL\)\s+removed/);
+    assert.match(text, /user-1\s+healthy\s+v1\s+h:1\s+running\s+SERVING\s+EJECTED/);
+    assert.match(text, /user-2\s+slow\s+v1\s+s:1\s+killed \(SIGKILL\)\s+removed/);
+    assert.match(
+      text,
+      /routes: x-canary: 1 -> v2; v1 90% · v2 10% · by version: v1 90% · v2 10% · x-canary orders: 7 \(7 on v2\)/,
+    );
     assert.match(text, /GetUser breaker: OPEN \(failing fast\)/);
     assert.match(text, /user-1 ejected by outlier detection/);
     assert.match(renderTickLine(model), /user-1 100% ejected, user-2 0%/);

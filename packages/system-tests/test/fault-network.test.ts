@@ -11,7 +11,7 @@ const CASES: ReadonlyArray<[NetworkFault, string]> = [
   ],
   [
     "redis-one-way",
-    "one replica deaf to Redis: it reports NOT_SERVING and refuses registrations, instances keep their leases through the other, clients catch up after the heal",
+    "one replica deaf to Redis: it reports NOT_SERVING and refuses registrations, instances keep their leases through the other, its clients move to the other and get the changes made meanwhile",
   ],
   ["redis-slow", "a slow, thin Redis link: every change still propagates, within the measured bound"],
   [

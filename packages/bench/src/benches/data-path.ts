@@ -10,20 +10,27 @@ import type { ClosedResult, OpenResult } from "../lib/load.js";
 import { rotate, type Spread, spread } from "../lib/stats.js";
 import { stopAll } from "../lib/worker-process.js";
 import type { ClientVariant } from "../workers/echo-client.js";
+import {
+  pairedCpuRatio,
+  ROUTE_TABLE,
+  ROUTED_METADATA,
+  ROUTED_SERVICE,
+  routeCaseReport,
+} from "./data-path-routes.js";
 import { addressesOf, type EchoClientProcess, startEchoClient, startEchoServers } from "./echo-cluster.js";
 import { DATA_PATH_POLICY } from "./policies.js";
 import { type Bench, type BenchContext, type BenchOutput, sized, type TargetCheck } from "./types.js";
 
 /**
  * The service with the policy of (c), and one left at the default policy (round_robin only);
- * both name the same three instances, which every stack calls.
+ * both, and (c1)'s ROUTED_SERVICE, name the same three instances, which every stack calls.
  */
 const SERVICE = "echo";
 const PLAIN_SERVICE = "echo-plain";
-/** Lease of the instances' second registration (under PLAIN_SERVICE): longer than any run. */
-const PLAIN_LEASE_MS = 3_600_000;
+/** Lease of the instances' further registrations (PLAIN_SERVICE, ROUTED_SERVICE): longer than any run. */
+const EXTRA_LEASE_MS = 3_600_000;
 
-type VariantKey = ClientVariant | "mesh_plain";
+type VariantKey = ClientVariant | "mesh_plain" | "mesh_routes";
 
 /** What every other stack is compared with. */
 const BASELINE: VariantKey = "round_robin";
@@ -53,6 +60,13 @@ const VARIANTS: readonly Variant[] = [
     client: "mesh",
     service: SERVICE,
     label: "(c) Switchboard mesh:///, peak_ewma + breaker + retries + metrics",
+  },
+  // Right after (c), so the two run back to back in every round and share the machine's load.
+  {
+    id: "mesh_routes",
+    client: "mesh",
+    service: ROUTED_SERVICE,
+    label: "(c1) as (c), plus a route table: header rule, method rule, 90/10 split",
   },
   {
     id: "cockatiel",
@@ -209,31 +223,46 @@ function targetChecks(summary: readonly VariantSummary[]): TargetCheck[] {
   });
 }
 
-/** The three instances registered a second time, under PLAIN_SERVICE, for (c0). */
-async function registerPlain(controlPlane: string, addresses: readonly string[]): Promise<void> {
+/** The three instances registered again, under another service ((c0), (c1)). */
+async function registerAgain(
+  controlPlane: string,
+  addresses: readonly string[],
+  service: string,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const reg = new Registrar(controlPlane);
   try {
     for (const address of addresses) {
       const at = address.lastIndexOf(":");
       const host = address.slice(0, at);
       const port = Number(address.slice(at + 1));
-      await reg.register({ service: PLAIN_SERVICE, host, port, ttlMs: PLAIN_LEASE_MS });
+      await reg.register({ service, host, port, metadata: { ...metadata }, ttlMs: EXTRA_LEASE_MS });
     }
   } finally {
     reg.close();
   }
 }
 
+/** The route case's CPU per call over (c)'s, the two measured in alternating slices. */
+function routeRound(clients: Map<VariantKey, EchoClientProcess>, p: Params): Promise<number> {
+  const plain = clients.get("mesh") as EchoClientProcess;
+  const routed = clients.get("mesh_routes") as EchoClientProcess;
+  return pairedCpuRatio(plain, routed, { rate: p.rate, sliceMs: p.latencyMs / 4 });
+}
+
 async function run(ctx: BenchContext): Promise<BenchOutput> {
   const p: Params = sized(ctx.level, SIZES);
-  const cp = await startControlPlane({ args: ["--max-lease-ttl-ms", String(PLAIN_LEASE_MS)] });
+  const cp = await startControlPlane({ args: ["--max-lease-ttl-ms", String(EXTRA_LEASE_MS)] });
   const admin = new AdminClient(cp.address);
   const servers = await startEchoServers(cp.address, SERVICE, [[0], [0], [0]]);
   const clients = new Map<VariantKey, EchoClientProcess>();
   try {
     await admin.setPolicy(SERVICE, DATA_PATH_POLICY);
+    await admin.setPolicy(ROUTED_SERVICE, DATA_PATH_POLICY);
+    await admin.setRoutes(ROUTED_SERVICE, ROUTE_TABLE);
     const addresses = addressesOf(servers);
-    await registerPlain(cp.address, addresses);
+    await registerAgain(cp.address, addresses, PLAIN_SERVICE);
+    await registerAgain(cp.address, addresses, ROUTED_SERVICE, ROUTED_METADATA);
     const started = await Promise.all(
       VARIANTS.map((v) =>
         startEchoClient(
@@ -245,22 +274,26 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
     ctx.log(`data-path: client pids ${VARIANTS.map((v, i) => `${v.id}=${started[i]?.pid}`).join(" ")}`);
     for (const [i, v] of VARIANTS.entries()) clients.set(v.id, started[i] as EchoClientProcess);
     const rounds: Map<VariantKey, RoundSample>[] = [];
+    const routeRatios: number[] = [];
     for (let r = 0; r < p.rounds; r++) {
       ctx.log(`data-path: round ${r + 1}/${p.rounds}`);
       rounds.push(await runRound(clients, p, r));
+      routeRatios.push(await routeRound(clients, p));
     }
     const summary = summarizeVariants(rounds);
+    const routeCase = routeCaseReport(spread(routeRatios));
     return {
-      table: render(summary, p),
-      targets: targetChecks(summary),
+      table: `${render(summary, p)}\n\n${routeCase.line}`,
+      targets: [...targetChecks(summary), routeCase.target],
       params: {
         ...p,
         instances: addresses.length,
         serverProcesses: servers.length,
+        routeTable: ROUTE_TABLE,
         clientProcesses: VARIANTS.length,
         policy: DATA_PATH_POLICY,
       },
-      data: { rounds: rounds.map((r) => Object.fromEntries(r)), summary },
+      data: { rounds: rounds.map((r) => Object.fromEntries(r)), summary, routeCpuRatios: routeRatios },
     };
   } finally {
     admin.close();

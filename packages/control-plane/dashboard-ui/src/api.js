@@ -44,6 +44,8 @@ export const paths = {
   services: () => "/api/services",
   service: (name) => `/api/services/${encodeURIComponent(name)}`,
   policy: (name) => `/api/services/${encodeURIComponent(name)}/policy`,
+  routes: (name) => `/api/services/${encodeURIComponent(name)}/routes`,
+  health: (name) => `/api/services/${encodeURIComponent(name)}/health`,
   subscribers: (service) => `/api/subscribers${service ? `?service=${encodeURIComponent(service)}` : ""}`,
   endpointAction: (service, id, verb) =>
     `/api/services/${encodeURIComponent(service)}/endpoints/${encodeURIComponent(id)}/${verb}`,

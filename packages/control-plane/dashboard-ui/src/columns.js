@@ -1,8 +1,25 @@
 // The columns of a service's endpoint table, in order. A column is a title and how a cell reads
-// from one EndpointStatus (as GetService answers it in JSON). Columns that need data the API does
-// not serve yet (say, how many clients eject an endpoint) are added here once it does.
+// from one EndpointStatus (as GetService answers it in JSON) and what the clients report of that
+// endpoint: `fleet` is { row: its EndpointFleetHealth (GetServiceHealth) or undefined,
+// reporting: how many clients report }.
 import { html } from "htm/preact";
-import { duration, health, metadata } from "./format.js";
+import { duration, health, metadata, percent } from "./format.js";
+
+function ejectedBy(fleet) {
+  if (!fleet.reporting) return html`<span class="empty">no client reports</span>`;
+  const n = fleet.row?.ejectedBy ?? 0;
+  return html`<span class=${n > 0 ? "ejected-by ejected" : "ejected-by"}>ejected by ${n} of ${fleet.reporting}</span>`;
+}
+
+function clientErrors(fleet) {
+  const calls = fleet.row?.calls ?? 0;
+  if (!calls) return null;
+  const errors = fleet.row?.errors ?? 0;
+  return html`<div>
+    <span class=${errors > 0 ? "failing" : ""}>${percent(fleet.row.errorRate)} errors</span>
+    <small> (${errors} of ${calls} calls)</small>
+  </div>`;
+}
 
 export const ENDPOINT_COLUMNS = [
   { title: "Endpoint", cell: (s) => html`<code>${s.endpoint.id}</code>` },
@@ -17,4 +34,5 @@ export const ENDPOINT_COLUMNS = [
   { title: "Metadata", cell: (s) => metadata(s.endpoint.metadata) || "—" },
   { title: "Drained", cell: (s) => (s.endpoint.adminDrained ? "yes (admin)" : "no") },
   { title: "Lease age", cell: (s) => duration(s.leaseAgeMs) },
+  { title: "Clients see", cell: (_s, fleet) => html`${ejectedBy(fleet)}${clientErrors(fleet)}` },
 ];

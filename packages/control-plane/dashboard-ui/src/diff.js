@@ -27,6 +27,22 @@ export function lineDiff(before, after) {
   return out;
 }
 
+/** The changed lines of a diff with `context` unchanged lines around each; a longer unchanged
+ * run in between reads as one { op: "…" } line. */
+export function around(diff, context = 2) {
+  const near = diff.map(() => false);
+  diff.forEach((d, i) => {
+    if (d.op === " ") return;
+    for (let j = Math.max(0, i - context); j <= Math.min(diff.length - 1, i + context); j++) near[j] = true;
+  });
+  const out = [];
+  diff.forEach((d, i) => {
+    if (near[i]) out.push(d);
+    else if (out.at(-1)?.op !== "…") out.push({ op: "…", line: "" });
+  });
+  return out;
+}
+
 export function pretty(value) {
   return value === null || value === undefined ? "(none)" : JSON.stringify(value, null, 2);
 }

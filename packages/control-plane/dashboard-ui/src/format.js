@@ -28,3 +28,19 @@ export function metadata(map) {
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
 }
+
+/** A share (0..1) as a percentage: "75%", "0.5%". */
+export function percent(share) {
+  const p = Number(share ?? 0) * 100;
+  return `${p === 0 || p >= 10 ? Math.round(p) : Number(p.toFixed(2))}%`;
+}
+
+export const BREAKER = {
+  REPORTED_BREAKER_STATE_CLOSED: "closed",
+  REPORTED_BREAKER_STATE_OPEN: "open",
+  REPORTED_BREAKER_STATE_HALF_OPEN: "half-open",
+};
+
+export function breaker(value) {
+  return BREAKER[value] ?? "none";
+}

@@ -1,5 +1,6 @@
 // The live feed: one EventSource on /api/events. Every change bumps `revision` (pages re-read
-// what they show), every subscriber change bumps `subscribersRevision`.
+// what they show), every subscriber change bumps `subscribersRevision`. What the feed does not
+// carry (the clients' reports) is re-read on a timer (useTicks).
 import { useEffect, useState } from "preact/hooks";
 
 /** Feed events kept on the page. */
@@ -41,4 +42,14 @@ export function useReload(load, deps) {
     };
   }, deps);
   return state;
+}
+
+/** A count that goes up every `ms` while the component is shown. */
+export function useTicks(ms) {
+  const [ticks, setTicks] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTicks((t) => t + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return ticks;
 }

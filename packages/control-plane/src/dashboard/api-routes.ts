@@ -5,6 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  GetRoutesResponse,
+  GetServiceHealthResponse,
   GetServiceResponse,
   ListServicesResponse,
   ListSubscribersResponse,
@@ -12,9 +14,9 @@ import {
 import type { Store } from "../store/types.js";
 import type { Viewer } from "./access.js";
 import type { AdminCalls } from "./admin-bridge.js";
+import type { ConfigHistory } from "./config-history.js";
 import type { EventFeed } from "./event-feed.js";
 import { queryOf, sendJson } from "./http.js";
-import type { PolicyHistory } from "./policy-history.js";
 import { sessionCookie } from "./sessions.js";
 import { serveEvents } from "./sse.js";
 
@@ -40,7 +42,8 @@ export interface RouteDeps {
   readonly admin: AdminCalls;
   readonly store: Store;
   readonly feed: EventFeed;
-  readonly policies: PolicyHistory;
+  readonly policies: ConfigHistory<"policy">;
+  readonly routeTables: ConfigHistory<"routes">;
   readonly replicaId: string;
   readonly authRequired: boolean;
   readonly readOnly: boolean;
@@ -55,7 +58,29 @@ function param(ctx: RouteContext, i: number): string {
   return ctx.params[i] ?? "";
 }
 
+/** What a service's policy or route table is now: the service version and the value in JSON
+ * (null: none). */
+interface Current {
+  readonly version: number;
+  readonly value: unknown;
+}
+
 export function apiRoutes(d: RouteDeps): readonly Route[] {
+  /** GET {service}/{name}: the current value and the earlier ones known, newest first. */
+  const withHistory = (
+    name: string,
+    history: ConfigHistory<string>,
+    read: (service: string) => Promise<Current>,
+  ): Route => ({
+    method: "GET",
+    pattern: new RegExp(`^${SERVICE}/${name}$`),
+    handle: async (ctx) => {
+      const service = param(ctx, 0);
+      const { version, value } = await read(service);
+      const log = await d.store.changesSince(service, 0).catch(() => undefined);
+      sendJson(ctx.res, 200, { service, version, current: value, history: history.history(service, log) });
+    },
+  });
   const endpointAction = (
     verb: string,
     run: (service: string, endpointId: string) => Promise<{ readonly version: number }>,
@@ -100,20 +125,22 @@ export function apiRoutes(d: RouteDeps): readonly Route[] {
         sendJson(ctx.res, 200, GetServiceResponse.toJSON(reply));
       },
     },
+    withHistory("policy", d.policies, async (service) => {
+      const reply = await d.admin.getService({ service });
+      const json = GetServiceResponse.toJSON(reply) as { readonly policy?: unknown };
+      return { version: reply.version, value: json.policy ?? null };
+    }),
+    withHistory("routes", d.routeTables, async (service) => {
+      const reply = await d.admin.getRoutes({ service });
+      const json = GetRoutesResponse.toJSON(reply) as { readonly routes?: unknown };
+      return { version: reply.version, value: json.routes ?? null };
+    }),
     {
       method: "GET",
-      pattern: new RegExp(`^${SERVICE}/policy$`),
+      pattern: new RegExp(`^${SERVICE}/health$`),
       handle: async (ctx) => {
-        const service = param(ctx, 0);
-        const reply = await d.admin.getService({ service });
-        const log = await d.store.changesSince(service, 0).catch(() => undefined);
-        const current = GetServiceResponse.toJSON(reply) as { readonly policy?: unknown };
-        sendJson(ctx.res, 200, {
-          service,
-          version: reply.version,
-          current: current.policy ?? null,
-          history: d.policies.history(service, log),
-        });
+        const reply = await d.admin.getServiceHealth({ service: param(ctx, 0) });
+        sendJson(ctx.res, 200, GetServiceHealthResponse.toJSON(reply));
       },
     },
     {

@@ -11,11 +11,11 @@ import type { AdminDeps } from "../services/admin.js";
 import { DashboardAccess } from "./access.js";
 import { AdminCallError, adminCalls, httpStatusOf } from "./admin-bridge.js";
 import { apiRoutes, type Route } from "./api-routes.js";
+import { ConfigHistory, POLICIES, ROUTES } from "./config-history.js";
 import { EventFeed } from "./event-feed.js";
 import { ChangeNamer } from "./feed-events.js";
 import { pathOf, readBody, sameOrigin, send, sendError } from "./http.js";
 import { loginPage } from "./login-page.js";
-import { PolicyHistory } from "./policy-history.js";
 import { sessionCookie } from "./sessions.js";
 import { loadBundle, type StaticFile } from "./static-files.js";
 import { SUBSCRIBER_POLL_MS, SubscriberWatch } from "./subscriber-watch.js";
@@ -50,11 +50,13 @@ export class Dashboard {
     this.access = new DashboardAccess({ authenticator: opts.authenticator, readOnly: opts.readOnly, now });
     this.feed = new EventFeed(now);
     const admin = adminCalls(opts.admin, opts.metrics);
-    const policies = new PolicyHistory(now);
+    const policies = new ConfigHistory(POLICIES, now);
+    const routeTables = new ConfigHistory(ROUTES, now);
     const namer = new ChangeNamer();
     this.startFeed = () =>
       opts.admin.store.subscribe((notice) => {
         policies.observe(notice);
+        routeTables.observe(notice);
         this.feed.record(namer.name(notice));
       });
     this.routes = apiRoutes({
@@ -62,6 +64,7 @@ export class Dashboard {
       store: opts.admin.store,
       feed: this.feed,
       policies,
+      routeTables,
       replicaId: opts.replicaId,
       authRequired: this.access.authRequired,
       readOnly: opts.readOnly,

@@ -16,6 +16,7 @@ export type FeedKind =
   | "policy_deleted"
   | "routes_set"
   | "routes_deleted"
+  | "rollout_stage"
   | "nack";
 
 /** One line of the feed. `id` goes up by one per event (the SSE event id). */
@@ -70,6 +71,11 @@ export class ChangeNamer {
         return { kind: "routes_set", service, version };
       case "routes_deleted":
         return { kind: "routes_deleted", service, version };
+      case "rollout_stage": {
+        const o = notice.overlay;
+        const detail = o ? `stage ${o.stage + 1}: ${o.cohortBuckets / 10_000}% of clients` : "rollout ended";
+        return { kind: "rollout_stage", service, version, detail };
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
-import type { Change, ChangeNotice, EndpointRecord, ServiceState } from "../store/types.js";
+import type { Change, ChangeNotice, EndpointRecord, RolloutOverlay, ServiceState } from "../store/types.js";
 
 /** A change as the hub keeps it: with the (monotonic) time it reached this replica. */
 export interface HistoryItem {
@@ -27,6 +27,8 @@ export class ServiceEntry {
   policy: Policy | undefined;
   routes: RouteTable | undefined;
   emptiedByAdmin = false;
+  /** What a staged rollout delivers to its cohort (see rollout-view.ts). */
+  rollout: RolloutOverlay | undefined;
   /** Changes that arrived while loading, applied once the load completes. */
   pending: ChangeNotice[] = [];
   /** Incremented by every load or catch-up; a result for an older sequence is dropped. */
@@ -53,6 +55,7 @@ export class ServiceEntry {
     this.policy = state.policy;
     this.routes = state.routes;
     this.emptiedByAdmin = state.emptiedByAdmin;
+    this.rollout = state.rollout;
     this.version = state.version;
     this.history = [];
     this.historyBase = state.version;
@@ -82,6 +85,9 @@ export class ServiceEntry {
         break;
       case "routes_deleted":
         this.routes = undefined;
+        break;
+      case "rollout_stage":
+        this.rollout = change.overlay;
         break;
     }
     this.version = change.version;

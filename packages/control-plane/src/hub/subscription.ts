@@ -29,6 +29,9 @@ export class Subscription implements EntryListener {
     epoch: string,
     knownVersion: number,
     private readonly onDirty: (service: string) => void,
+    /** The client's `stickyBucket(clientId)`, which places it in or out of a rollout's cohort;
+     * undefined for a subscriber that always gets the baseline (xDS). */
+    readonly cohortBucket?: number,
   ) {
     this.epoch = epoch;
     this.resumeFrom = knownVersion;

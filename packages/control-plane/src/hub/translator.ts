@@ -5,6 +5,7 @@
 import type { Change } from "../store/types.js";
 import { encodeDelta, encodeSnapshot } from "./encode.js";
 import { foldDelta, snapshotOf } from "./fold.js";
+import { deliveredConfig, deltaFor, snapshotFor, type Variant, variantOf } from "./rollout-view.js";
 import type { ServiceEntry } from "./service-entry.js";
 import type { Subscription } from "./subscription.js";
 import type { SessionHost } from "./types.js";
@@ -20,13 +21,21 @@ export interface Outgoing {
   readonly changeAtMs: number | undefined;
 }
 
-function snapshot(host: SessionHost, entry: ServiceEntry): Outgoing {
-  const shared = entry.cached("s", () => encodeSnapshot(host.epoch, snapshotOf(entry)));
+/** Encoded responses are shared per variant: the cohort's carry the rollout's candidate. */
+function cacheKey(base: string, variant: Variant): string {
+  return variant === "cohort" ? `${base}c` : base;
+}
+
+function snapshot(host: SessionHost, entry: ServiceEntry, variant: Variant): Outgoing {
+  const config = deliveredConfig(entry, variant);
+  const shared = entry.cached(cacheKey("s", variant), () =>
+    encodeSnapshot(host.epoch, snapshotFor(snapshotOf(entry), config)),
+  );
   return {
     shared,
     kind: "snapshot",
     version: entry.version,
-    routeVersion: entry.routeVersion,
+    routeVersion: config.routes?.routeVersion ?? 0,
     changeAtMs: undefined,
   };
 }
@@ -34,14 +43,19 @@ function snapshot(host: SessionHost, entry: ServiceEntry): Outgoing {
 function delta(
   host: SessionHost,
   entry: ServiceEntry,
+  variant: Variant,
   from: number,
   changes: () => readonly Change[],
   changeAtMs?: number,
 ): Outgoing {
-  const shared = entry.cached(`d${from}`, () =>
-    encodeDelta(host.epoch, foldDelta(entry.name, from, entry.version, changes())),
-  );
-  return { shared, kind: "delta", version: entry.version, routeVersion: entry.routeVersion, changeAtMs };
+  const config = deliveredConfig(entry, variant);
+  const shared = entry.cached(cacheKey(`d${from}`, variant), () => {
+    const all = changes();
+    const folded = foldDelta(entry.name, from, entry.version, all);
+    return encodeDelta(host.epoch, deltaFor(folded, all, config, variant));
+  });
+  const routeVersion = config.routes?.routeVersion ?? 0;
+  return { shared, kind: "delta", version: entry.version, routeVersion, changeAtMs };
 }
 
 /** Changes after `from` up to the entry's version, from the store's log where the hub's own
@@ -65,26 +79,27 @@ export async function nextResponse(host: SessionHost, sub: Subscription): Promis
   const entry = host.entry(sub.service);
   if (entry?.status !== "ready") return undefined;
   if (sub.epoch !== host.epoch) sub.startEpoch(host.epoch);
+  const variant = variantOf(entry.rollout, sub.cohortBucket);
   let from: number;
-  if (sub.mode === "snapshot") return snapshot(host, entry);
+  if (sub.mode === "snapshot") return snapshot(host, entry, variant);
   if (sub.mode === "resume") {
-    if (sub.resumeFrom === entry.version) return delta(host, entry, entry.version, () => []);
-    if (sub.resumeFrom > entry.version) return snapshot(host, entry);
+    if (sub.resumeFrom === entry.version) return delta(host, entry, variant, entry.version, () => []);
+    if (sub.resumeFrom > entry.version) return snapshot(host, entry, variant);
     from = sub.resumeFrom;
   } else {
     if (sub.sentVersion === entry.version) return undefined;
-    if (sub.sentVersion > entry.version) return snapshot(host, entry);
+    if (sub.sentVersion > entry.version) return snapshot(host, entry, variant);
     from = sub.sentVersion;
   }
   const items = entry.changesAfter(from);
   if (items) {
     const changeAtMs = sub.mode === "live" ? items[0]?.atMs : undefined;
-    return delta(host, entry, from, () => items.map((i) => i.change), changeAtMs);
+    return delta(host, entry, variant, from, () => items.map((i) => i.change), changeAtMs);
   }
   const version = entry.version;
   const epoch = host.epoch;
   const changes = await fromLog(host, entry, from);
   if (host.entry(sub.service) !== entry || entry.status !== "ready" || host.epoch !== epoch) return undefined;
-  if (entry.version !== version || !changes) return changes ? undefined : snapshot(host, entry);
-  return delta(host, entry, from, () => changes);
+  if (entry.version !== version || !changes) return changes ? undefined : snapshot(host, entry, variant);
+  return delta(host, entry, variant, from, () => changes);
 }

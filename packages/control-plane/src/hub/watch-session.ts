@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { status } from "@grpc/grpc-js";
+import { stickyBucket } from "@switchboard/core";
 import type { SubscriberInfo } from "../store/types.js";
 import { encodeError, withNonce } from "./encode.js";
 import { Subscription } from "./subscription.js";
@@ -59,6 +60,8 @@ export class WatchSession {
   private closed = false;
   /** The epoch the client's versions belong to: Hello.epoch, then the epoch of what it was sent. */
   private clientEpoch: string;
+  /** Where the client falls in a rollout's cohort (rollout-view.ts). */
+  private readonly cohortBucket: number;
 
   constructor(
     private readonly host: SessionHost,
@@ -68,6 +71,7 @@ export class WatchSession {
     helloEpoch: string,
   ) {
     this.clientEpoch = helloEpoch;
+    this.cohortBucket = stickyBucket(info.clientId);
   }
 
   get subscriptionCount(): number {
@@ -83,7 +87,13 @@ export class WatchSession {
       return { ok: false, code: status.RESOURCE_EXHAUSTED, message };
     }
     const known = this.clientEpoch === this.host.epoch ? knownVersion : 0;
-    const sub = new Subscription(service, this.host.epoch, known, (s) => this.markDirty(s));
+    const sub = new Subscription(
+      service,
+      this.host.epoch,
+      known,
+      (s) => this.markDirty(s),
+      this.cohortBucket,
+    );
     this.subs.set(service, sub);
     this.host.attach(sub); // before detaching the old one, so the service stays loaded
     if (existing) this.host.detach(existing);

@@ -30,6 +30,7 @@ import { ControlPlaneError, invalidArgument } from "../errors.js";
 import type { FleetReports } from "../fleet/fleet-reports.js";
 import { mergeServiceHealth } from "../fleet/service-health.js";
 import { endpointStatusToProto, subscriberToProto, summaryToProto } from "../mapping.js";
+import { refuseDuringRollout, rolloutHandlers } from "../rollout/rollout-admin.js";
 import type { MutationResult, ServiceState, Store } from "../store/types.js";
 import { checkEndpointId, checkRouteTable, checkServiceName, expect, requestOptions } from "../validation.js";
 import { allSubscribers, type PropagationSource } from "./await-propagation.js";
@@ -103,6 +104,7 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     const checked = validatePolicy(req.policy, "policy");
     if (!checked.ok) throw invalidArgument(checked.error.field, checked.error.message);
     if (req.validateOnly) return { version: (await store.getService(service)).version };
+    await refuseDuringRollout(store, service, "SetPolicy");
     const { version } = await store.setPolicy(service, req.policy, requestOptions(req));
     log.info({ service, version }, "policy set");
     return { version };
@@ -110,6 +112,7 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
 
   const deletePolicy = async (req: DeletePolicyRequest): Promise<DeletePolicyResponse> => {
     const service = expect(checkServiceName(req.service));
+    await refuseDuringRollout(store, service, "DeletePolicy");
     const result = await store.deletePolicy(service, requestOptions(req));
     if (result.status === "ok" && result.changed) {
       log.info({ service, version: result.version }, "policy deleted");
@@ -123,6 +126,7 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     const service = expect(checkServiceName(req.service));
     const resolved = expect(checkRouteTable(service, req.routes));
     if (req.validateOnly || !req.routes) return { version: (await store.getService(service)).version };
+    await refuseDuringRollout(store, service, "SetRoutes");
     const routes = { ...req.routes, routeVersion: 0 };
     const { version } = await store.setRoutes(service, routes, requestOptions(req));
     log.info({ service, version, rules: resolved.rules.length }, "routes set");
@@ -137,6 +141,7 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
 
   const deleteRoutes = async (req: DeleteRoutesRequest): Promise<DeleteRoutesResponse> => {
     const service = expect(checkServiceName(req.service));
+    await refuseDuringRollout(store, service, "DeleteRoutes");
     const result = await store.deleteRoutes(service, requestOptions(req));
     if (result.status === "ok" && result.changed) {
       log.info({ service, version: result.version }, "routes deleted");
@@ -185,6 +190,8 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     return mergeServiceHealth(state, records, deps.clock.now());
   };
 
+  const rollouts = rolloutHandlers(deps);
+
   return {
     listServices: unary(ctx, "Admin/ListServices", "admin", listServices),
     getService: unary(ctx, "Admin/GetService", "admin", getService),
@@ -197,5 +204,11 @@ export function adminHandlers(ctx: RpcContext, deps: AdminDeps): AdminServer {
     removeEndpoint: unary(ctx, "Admin/RemoveEndpoint", "admin", removeEndpoint),
     listSubscribers: unary(ctx, "Admin/ListSubscribers", "admin", listSubscribers),
     getServiceHealth: unary(ctx, "Admin/GetServiceHealth", "admin", getServiceHealth),
+    startRollout: unary(ctx, "Admin/StartRollout", "admin", rollouts.startRollout),
+    getRollout: unary(ctx, "Admin/GetRollout", "admin", rollouts.getRollout),
+    pauseRollout: unary(ctx, "Admin/PauseRollout", "admin", rollouts.pauseRollout),
+    resumeRollout: unary(ctx, "Admin/ResumeRollout", "admin", rollouts.resumeRollout),
+    promoteRollout: unary(ctx, "Admin/PromoteRollout", "admin", rollouts.promoteRollout),
+    abortRollout: unary(ctx, "Admin/AbortRollout", "admin", rollouts.abortRollout),
   };
 }

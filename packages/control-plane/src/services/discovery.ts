@@ -14,6 +14,7 @@ import type { DiscoveryHub } from "../hub/hub.js";
 import type { WatchSink } from "../hub/types.js";
 import type { WatchSession } from "../hub/watch-session.js";
 import { checkClientId, checkLabel, checkZone, expect } from "../validation.js";
+import type { OutageShedder } from "./outage-shedder.js";
 import { authorize, observe, type RpcContext, type RpcStatus, toStatus } from "./rpc.js";
 import { StreamSlots } from "./stream-slots.js";
 import { decoded } from "./tolerant-decoding.js";
@@ -42,6 +43,8 @@ export interface DiscoveryDeps {
   readonly logger: Logger;
   /** Where client reports go. */
   readonly reports: { readonly fleet: FleetReports; readonly replicaId: string };
+  /** Refuses and ends streams while the store is unreachable. */
+  readonly shedder: OutageShedder;
 }
 
 function sinkOf(call: WatchCall): WatchSink {
@@ -60,6 +63,7 @@ class WatchStream {
   private reports: StreamReports | undefined;
   private done = false;
   private releaseSlots: (() => void) | undefined;
+  private untrack: (() => void) | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -71,11 +75,13 @@ class WatchStream {
     private readonly onRelease: (stream: WatchStream) => void,
   ) {}
 
-  /** False when the stream was refused (auth, limits) and has already ended. The stream holds
-   * its slots from now on, and must say Hello within the deadline. */
+  /** False when the stream was refused (auth, a replica without its store, limits) and has
+   * already ended. The stream holds its slots from now on, and must say Hello within the
+   * deadline. */
   open(): boolean {
     try {
       authorize(this.ctx, "discovery", this.call.metadata);
+      this.deps.shedder.admit();
       this.releaseSlots = this.slots.claim(this.call.getPeer());
     } catch (error) {
       this.fail(error);
@@ -83,6 +89,7 @@ class WatchStream {
     }
     this.helloTimer = setTimeout(() => this.helloMissed(), this.deps.helloTimeoutMs);
     this.helloTimer.unref();
+    this.untrack = this.deps.shedder.track((s) => this.finish(s));
     this.call.on("data", (req: WatchRequest) => this.receive(req));
     this.call.on("end", () => this.finish(undefined));
     this.call.on("cancelled", () => this.release(status.CANCELLED));
@@ -107,6 +114,7 @@ class WatchStream {
     this.done = true;
     clearTimeout(this.helloTimer);
     this.releaseSlots?.();
+    this.untrack?.();
     if (this.session) this.deps.hub.closeSession(this.session);
     observe(this.ctx, METHOD, code, this.started);
     this.onRelease(this);

@@ -4,7 +4,7 @@
  */
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { storeFailure } from "./errors.js";
-import { routesFromJson } from "./records.js";
+import { overlayFromJson, routesFromJson } from "./records.js";
 import type { Change, EndpointRecord, Health, RemovalReason } from "./types.js";
 
 const HEALTH: ReadonlySet<string> = new Set<Health>(["SERVING", "NOT_SERVING", "DRAINING"]);
@@ -101,6 +101,14 @@ export function parseChange(text: string): Change {
         service,
         version,
         routes: routesFromJson(object(o.routes, "change.routes"), version),
+      };
+    case "rollout_stage":
+      return {
+        kind: o.kind,
+        service,
+        version,
+        overlay:
+          o.overlay === null || o.overlay === undefined ? undefined : overlayFromJson(o.overlay, version),
       };
     default:
       throw storeFailure(`change has unknown kind ${JSON.stringify(o.kind)}`);

@@ -18,7 +18,10 @@
  *                                                     routes (RouteTable proto3 JSON without
  *                                                     route_version), routes_version (the
  *                                                     version it was stored at),
- *                                                     emptied_by_admin ("0" | "1")
+ *                                                     emptied_by_admin ("0" | "1"), rollout (the
+ *                                                     overlay a staged rollout delivers, JSON)
+ *                                                     and rollout_version (the version it was
+ *                                                     set at)
  *   {switchboard}:svc:<service>:log           list    Change JSON, newest first, capped at
  *                                                     changeLogLength
  *   {switchboard}:lease-deadlines             zset    lease id scored by its deadline (ms)
@@ -31,6 +34,11 @@
  *   {switchboard}:client-reports:<service>    hash    client id -> "<received at ms>:<report>", the
  *                                                     latest report of each SDK client, PX ttlMs
  *                                                     (refreshed on each publish)
+ *   {switchboard}:rollouts                    set     services with an active staged rollout
+ *   {switchboard}:rollout:<service>           hash    the service's latest rollout: id, token
+ *                                                     (fencing), revision, driver (replica id),
+ *                                                     lease_until (ms), active ("0" | "1"), doc
+ *                                                     (the rollout document, JSON)
  *   {switchboard}:request:<op>:<requestId>    string  the reply a mutation gave (JSON), PX
  *                                                     requestIdRetentionMs: a retry answers it
  *
@@ -51,6 +59,7 @@ const FIXED = {
   replicas: "replicas",
   idleServices: "idle-services",
   versionFloor: "version-floor",
+  rollouts: "rollouts",
 } as const;
 
 const PER_ITEM = {
@@ -62,6 +71,7 @@ const PER_ITEM = {
   subscribers: { head: "subscribers:", tail: "" },
   request: { head: "request:", tail: "" },
   clientReports: { head: "client-reports:", tail: "" },
+  rollout: { head: "rollout:", tail: "" },
 } as const;
 
 type FixedKeys = { readonly [K in keyof typeof FIXED]: string };

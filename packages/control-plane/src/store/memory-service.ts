@@ -1,6 +1,6 @@
 /** One service as MemoryStore holds it: endpoints, policy, version and its capped change log. */
 import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
-import { compareById, deepFreeze, routesFromJson, withDeadline } from "./records.js";
+import { compareById, deepFreeze, overlayFromJson, routesFromJson, withDeadline } from "./records.js";
 import { summarizeService } from "./summary.js";
 import type { Change, EndpointRecord, ServiceState, ServiceSummary } from "./types.js";
 
@@ -12,6 +12,8 @@ export class MemoryService {
   /** The route table as RedisStore keeps it (see `routesToJson`) and the version it was stored at. */
   routes: { readonly json: unknown; readonly version: number } | undefined;
   emptiedByAdmin = false;
+  /** A staged rollout's overlay as RedisStore keeps it, and the version it was set at. */
+  rollout: { readonly json: unknown; readonly version: number } | undefined;
   /** Since when the service has held no endpoint, policy or route table; undefined while it
    * holds any. */
   idleSinceMs: number | undefined;
@@ -54,6 +56,8 @@ export class MemoryService {
       policy: this.policyJson === undefined ? undefined : Policy.fromJSON(this.policyJson),
       routes: this.routes === undefined ? undefined : routesFromJson(this.routes.json, this.routes.version),
       emptiedByAdmin: this.emptiedByAdmin,
+      rollout:
+        this.rollout === undefined ? undefined : overlayFromJson(this.rollout.json, this.rollout.version),
     };
   }
 

@@ -18,6 +18,8 @@ import {
   deepFreeze,
   newEndpointRecord,
   nonNegativeInt,
+  overlayFromJson,
+  overlayToJson,
   positiveInt,
   routesFromJson,
   routesToJson,
@@ -33,6 +35,7 @@ import { TtlMap } from "./ttl-map.js";
 import type {
   Change,
   ChangeNotice,
+  ClaimRolloutResult,
   ClientReportEntry,
   DeregisterResult,
   EndpointRecord,
@@ -45,11 +48,17 @@ import type {
   RemovalReason,
   RenewItem,
   RenewResult,
+  RolloutOverlay,
+  RolloutRecord,
   ServiceState,
   ServiceSummary,
+  StartRolloutInput,
+  StartRolloutResult,
   Store,
   SubscriberInfo,
   SubscriberTable,
+  WriteRolloutInput,
+  WriteRolloutResult,
 } from "./types.js";
 import { subscriberTableJson } from "./types.js";
 
@@ -68,6 +77,7 @@ export class MemoryStore implements Store {
   /** Replies to mutations that carried a request id, by "operation:id". */
   private readonly replies: TtlMap<string, unknown>;
   private readonly services = new Map<string, MemoryService>();
+  private readonly rollouts = new Map<string, RolloutRecord>();
   private readonly leases = new Map<string, LeaseEntry>();
   private readonly revoked: TtlMap<string, true>;
   private readonly subscriberLists: TtlMap<string, readonly SubscriberInfo[]>;
@@ -208,17 +218,7 @@ export class MemoryStore implements Store {
   ): Promise<{ readonly version: number }> {
     this.checkOpen();
     return this.once("setPolicy", options, () => {
-      const entry = this.serviceEntry(service);
-      entry.policyJson = Policy.toJSON(policy);
-      const stored = deepFreeze(Policy.fromJSON(entry.policyJson));
-      const version = this.recordChange(entry, (v) => ({
-        kind: "policy_set",
-        service,
-        version: v,
-        policy: stored,
-      }));
-      entry.trackIdle(this.options.clock.now());
-      return { version };
+      return { version: this.storePolicy(this.serviceEntry(service), policy) };
     });
   }
 
@@ -241,17 +241,7 @@ export class MemoryStore implements Store {
   ): Promise<{ readonly version: number }> {
     this.checkOpen();
     return this.once("setRoutes", options, () => {
-      const entry = this.serviceEntry(service);
-      const json = routesToJson(routes);
-      const version = this.recordChange(entry, (v) => ({
-        kind: "routes_set",
-        service,
-        version: v,
-        routes: deepFreeze(routesFromJson(json, v)),
-      }));
-      entry.routes = { json, version };
-      entry.trackIdle(this.options.clock.now());
-      return { version };
+      return { version: this.storeRoutes(this.serviceEntry(service), routes) };
     });
   }
 
@@ -265,6 +255,78 @@ export class MemoryStore implements Store {
       entry.trackIdle(this.options.clock.now());
       return { status: "ok", version, changed: true };
     });
+  }
+
+  async startRollout(input: StartRolloutInput): Promise<StartRolloutResult> {
+    this.checkOpen();
+    const current = this.rollouts.get(input.service);
+    if (current?.active) return { status: "active", id: current.id };
+    const record: RolloutRecord = {
+      service: input.service,
+      id: input.id,
+      token: (current?.token ?? 0) + 1,
+      revision: 1,
+      driver: "",
+      leaseExpiresAtMs: 0,
+      active: true,
+      encoded: input.encoded,
+    };
+    this.rollouts.set(input.service, record);
+    const version = this.storeOverlay(this.serviceEntry(input.service), input.overlay);
+    return { status: "started", version, record };
+  }
+
+  async writeRollout(input: WriteRolloutInput): Promise<WriteRolloutResult> {
+    this.checkOpen();
+    const { service } = input;
+    const current = this.rollouts.get(service);
+    if (current?.id !== input.id || current.token !== input.token || current.revision !== input.revision) {
+      return { status: "conflict" };
+    }
+    const entry = this.serviceEntry(service);
+    if (input.applyPolicy) this.storePolicy(entry, input.applyPolicy);
+    if (input.applyRoutes) this.storeRoutes(entry, input.applyRoutes);
+    if (input.overlay !== undefined) this.storeOverlay(entry, input.overlay ?? undefined);
+    const record = {
+      ...current,
+      encoded: input.encoded,
+      active: input.active,
+      revision: current.revision + 1,
+    };
+    this.rollouts.set(service, record);
+    return { status: "ok", version: entry.version, record };
+  }
+
+  async claimRollout(
+    service: string,
+    replicaId: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<ClaimRolloutResult> {
+    this.checkOpen();
+    positiveInt("leaseMs", leaseMs);
+    const now = wholeMs("nowMs", nowMs);
+    const current = this.rollouts.get(service);
+    if (!current?.active) return { status: "none" };
+    const live = current.leaseExpiresAtMs > now;
+    if (live && current.driver !== replicaId) return { status: "held", record: current };
+    const record = {
+      ...current,
+      ...(live ? {} : { token: current.token + 1, driver: replicaId }),
+      leaseExpiresAtMs: now + leaseMs,
+    };
+    this.rollouts.set(service, record);
+    return { status: "claimed", record };
+  }
+
+  async getRollout(service: string): Promise<RolloutRecord | undefined> {
+    this.checkOpen();
+    return this.rollouts.get(service);
+  }
+
+  async listRollouts(): Promise<readonly string[]> {
+    this.checkOpen();
+    return [...this.rollouts.values()].filter((r) => r.active).map((r) => r.service);
   }
 
   async expireLeases(nowMs: number, limit: number): Promise<readonly ExpiredLease[]> {
@@ -466,6 +528,48 @@ export class MemoryStore implements Store {
       version,
       endpoint,
     }));
+  }
+
+  private storePolicy(entry: MemoryService, policy: Policy): number {
+    entry.policyJson = Policy.toJSON(policy);
+    const stored = deepFreeze(Policy.fromJSON(entry.policyJson));
+    const { service } = entry;
+    const version = this.recordChange(entry, (v) => ({
+      kind: "policy_set",
+      service,
+      version: v,
+      policy: stored,
+    }));
+    entry.trackIdle(this.options.clock.now());
+    return version;
+  }
+
+  private storeRoutes(entry: MemoryService, routes: RouteTable): number {
+    const json = routesToJson(routes);
+    const { service } = entry;
+    const version = this.recordChange(entry, (v) => ({
+      kind: "routes_set",
+      service,
+      version: v,
+      routes: deepFreeze(routesFromJson(json, v)),
+    }));
+    entry.routes = { json, version };
+    entry.trackIdle(this.options.clock.now());
+    return version;
+  }
+
+  /** Sets (or, with undefined, ends) what a rollout delivers, recording rollout_stage. */
+  private storeOverlay(entry: MemoryService, overlay: RolloutOverlay | undefined): number {
+    const json = overlay === undefined ? undefined : overlayToJson(overlay);
+    const { service } = entry;
+    const version = this.recordChange(entry, (v) => ({
+      kind: "rollout_stage",
+      service,
+      version: v,
+      overlay: json === undefined ? undefined : deepFreeze(overlayFromJson(json, v)),
+    }));
+    entry.rollout = json === undefined ? undefined : { json, version };
+    return version;
   }
 
   /** Bumps the version, appends to the capped log and feeds subscribers: one step. */

@@ -2,9 +2,10 @@
  * Pieces both stores share, so they agree on ids, record shapes and argument rules exactly.
  */
 import { formatEndpointId, HEALTH_VALUES } from "@switchboard/core";
+import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
-import { invalidStoreArgument } from "./errors.js";
-import type { ClientReportEntry, EndpointRecord, Health, RegisterInput } from "./types.js";
+import { invalidStoreArgument, storeFailure } from "./errors.js";
+import type { ClientReportEntry, EndpointRecord, Health, RegisterInput, RolloutOverlay } from "./types.js";
 
 /**
  * Times are whole milliseconds: a fractional high-resolution clock would otherwise round
@@ -98,4 +99,33 @@ export function routesToJson(routes: RouteTable): unknown {
 /** A stored route table read back, stamped with the version it was stored at. */
 export function routesFromJson(json: unknown, routeVersion: number): RouteTable {
   return { ...RouteTable.fromJSON(json), routeVersion };
+}
+
+/** A rollout overlay as both stores keep it (proto3 JSON inside; the candidate table without
+ * its route version, which is the version of the change that set the overlay). */
+export function overlayToJson(overlay: RolloutOverlay): unknown {
+  return {
+    rolloutId: overlay.rolloutId,
+    stage: overlay.stage,
+    cohortBuckets: overlay.cohortBuckets,
+    ...(overlay.policy ? { policy: Policy.toJSON(overlay.policy) } : {}),
+    ...(overlay.routes ? { routes: routesToJson(overlay.routes) } : {}),
+  };
+}
+
+/** A stored overlay read back; its route table stamped with `version`. */
+export function overlayFromJson(json: unknown, version: number): RolloutOverlay {
+  if (typeof json !== "object" || json === null) throw storeFailure("rollout overlay is not an object");
+  const o = json as Record<string, unknown>;
+  const { rolloutId, stage, cohortBuckets } = o;
+  if (typeof rolloutId !== "string" || typeof stage !== "number" || typeof cohortBuckets !== "number") {
+    throw storeFailure("rollout overlay lacks rolloutId, stage or cohortBuckets");
+  }
+  return {
+    rolloutId,
+    stage,
+    cohortBuckets,
+    policy: o.policy === undefined || o.policy === null ? undefined : Policy.fromJSON(o.policy),
+    routes: o.routes === undefined || o.routes === null ? undefined : routesFromJson(o.routes, version),
+  };
 }

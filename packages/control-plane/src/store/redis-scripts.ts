@@ -9,11 +9,12 @@ import type { Redis } from "ioredis";
 import { parseJson } from "./change-codec.js";
 import type { StoreKeys } from "./keys.js";
 import { type LuaScript, loadScript, type ScriptArg } from "./lua-script.js";
-import { compareById, routesToJson } from "./records.js";
+import { compareById, overlayToJson, routesToJson } from "./records.js";
 import { NamedReply } from "./reply.js";
 import { type MutationReply, SCRIPTS, type ScriptName, type ScriptReply } from "./script-table.js";
 import type {
   Change,
+  ClaimRolloutResult,
   ClientReportEntry,
   DeregisterResult,
   EndpointRecord,
@@ -23,10 +24,15 @@ import type {
   RegisterResult,
   RenewItem,
   RenewResult,
+  RolloutRecord,
   ServiceState,
   ServiceSummary,
+  StartRolloutInput,
+  StartRolloutResult,
   SubscriberInfo,
   SubscriberTable,
+  WriteRolloutInput,
+  WriteRolloutResult,
 } from "./types.js";
 import { subscriberTableJson } from "./types.js";
 
@@ -193,6 +199,59 @@ export class StoreScripts {
   async listClientReports(service: string, sinceMs: number): Promise<ClientReportEntry[]> {
     const reports = await this.read("listClientReports", [], [service, sinceMs]);
     return reports.map((r) => ({ service, ...r })).sort(byClientId);
+  }
+
+  async startRollout(input: StartRolloutInput): Promise<StartRolloutResult> {
+    const { service } = input;
+    const overlay = JSON.stringify(overlayToJson(input.overlay));
+    const reply = await this.mutate("startRollout", undefined, "", [
+      service,
+      input.id,
+      input.encoded,
+      overlay,
+    ]);
+    if (reply.status === "active") return { status: "active", id: reply.id };
+    return { status: "started", version: reply.version, record: { service, ...reply.rollout } };
+  }
+
+  async writeRollout(input: WriteRolloutInput): Promise<WriteRolloutResult> {
+    const { service, overlay } = input;
+    const mode = overlay === undefined ? "keep" : overlay === null ? "clear" : "set";
+    const args: ScriptArg[] = [
+      service,
+      input.id,
+      input.token,
+      input.revision,
+      input.encoded,
+      input.active ? "1" : "0",
+      mode,
+      overlay ? JSON.stringify(overlayToJson(overlay)) : "",
+      input.applyPolicy ? JSON.stringify(Policy.toJSON(input.applyPolicy)) : "",
+      input.applyRoutes ? JSON.stringify(routesToJson(input.applyRoutes)) : "",
+    ];
+    const reply = await this.mutate("writeRollout", undefined, "", args);
+    if (reply.status === "conflict") return { status: "conflict" };
+    return { status: "ok", version: reply.version, record: { service, ...reply.rollout } };
+  }
+
+  async claimRollout(
+    service: string,
+    replicaId: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<ClaimRolloutResult> {
+    const reply = await this.mutate("claimRollout", nowMs, "", [service, replicaId, leaseMs]);
+    if (reply.status === "none") return { status: "none" };
+    return { status: reply.status, record: { service, ...reply.rollout } };
+  }
+
+  async getRollout(service: string): Promise<RolloutRecord | undefined> {
+    const fields = await this.read("getRollout", [], [service]);
+    return fields ? { service, ...fields } : undefined;
+  }
+
+  listRollouts(): Promise<string[]> {
+    return this.read("listRollouts", [], []);
   }
 
   /** Runs a mutation script with the common KEYS and ARGV (lib/common.lua) and sees its epoch. */

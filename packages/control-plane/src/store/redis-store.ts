@@ -37,6 +37,7 @@ import {
 import type {
   Change,
   ChangeNotice,
+  ClaimRolloutResult,
   ClientReportEntry,
   DeregisterResult,
   ExpiredLease,
@@ -47,11 +48,16 @@ import type {
   RegisterResult,
   RenewItem,
   RenewResult,
+  RolloutRecord,
   ServiceState,
   ServiceSummary,
+  StartRolloutInput,
+  StartRolloutResult,
   Store,
   SubscriberInfo,
   SubscriberTable,
+  WriteRolloutInput,
+  WriteRolloutResult,
 } from "./types.js";
 
 /** What ioredis rejects a command with after `commandTimeout`. */
@@ -292,6 +298,32 @@ export class RedisStore implements Store {
 
   listClientReports(service: string, sinceMs: number): Promise<readonly ClientReportEntry[]> {
     return this.call(() => this.scripts.listClientReports(service, wholeMs("sinceMs", sinceMs)));
+  }
+
+  async startRollout(input: StartRolloutInput): Promise<StartRolloutResult> {
+    return this.call(() => this.scripts.startRollout(input));
+  }
+
+  async writeRollout(input: WriteRolloutInput): Promise<WriteRolloutResult> {
+    return this.call(() => this.scripts.writeRollout(input));
+  }
+
+  async claimRollout(
+    service: string,
+    replicaId: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<ClaimRolloutResult> {
+    const lease = positiveInt("leaseMs", leaseMs);
+    return this.call(() => this.scripts.claimRollout(service, replicaId, lease, wholeMs("nowMs", nowMs)));
+  }
+
+  async getRollout(service: string): Promise<RolloutRecord | undefined> {
+    return this.call(() => this.scripts.getRollout(service));
+  }
+
+  async listRollouts(): Promise<readonly string[]> {
+    return this.call(() => this.scripts.listRollouts());
   }
 
   async close(): Promise<void> {

@@ -8,15 +8,16 @@ import { Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import type { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { parseChange, parseEndpointRecord, parseJson } from "./change-codec.js";
 import { storeFailure } from "./errors.js";
-import { routesFromJson, withDeadline } from "./records.js";
-import type { NamedReply } from "./reply.js";
-import { asString } from "./reply.js";
+import { overlayFromJson, routesFromJson, withDeadline } from "./records.js";
+import { asString, NamedReply } from "./reply.js";
 import type {
   Change,
   ClientReportEntry,
   EndpointRecord,
   ExpiredLease,
   RenewResult,
+  RolloutOverlay,
+  RolloutRecord,
   ServiceSummary,
   Store,
 } from "./types.js";
@@ -50,6 +51,72 @@ export interface GetServiceReply {
   readonly routes: RouteTable | undefined;
   readonly emptiedByAdmin: boolean;
   readonly endpoints: EndpointRecord[];
+  readonly rollout?: RolloutOverlay;
+}
+
+/** A rollout's fields in a reply (lib/common.lua `rollout_reply`); `service` is the caller's. */
+function rolloutFields(r: NamedReply): Omit<RolloutRecord, "service"> {
+  return {
+    id: r.string("id"),
+    token: r.number("token"),
+    revision: r.number("revision"),
+    driver: r.string("driver"),
+    leaseExpiresAtMs: r.number("lease_until"),
+    active: r.string("active") === "1",
+    encoded: r.string("doc"),
+  };
+}
+
+function nestedRollout(r: NamedReply, what: string): Omit<RolloutRecord, "service"> {
+  return rolloutFields(new NamedReply(r.values("rollout"), `${what}.rollout`));
+}
+
+export type StartRolloutReply = Epoched &
+  (
+    | {
+        readonly status: "started";
+        readonly version: number;
+        readonly rollout: Omit<RolloutRecord, "service">;
+      }
+    | { readonly status: "active"; readonly id: string }
+  );
+
+function startRolloutReply(r: NamedReply): StartRolloutReply {
+  const epoch = r.string("epoch");
+  if (r.string("status") === "active") return { status: "active", id: r.string("id"), epoch };
+  return {
+    status: "started",
+    version: r.number("version"),
+    rollout: nestedRollout(r, "start_rollout"),
+    epoch,
+  };
+}
+
+export type WriteRolloutReply = Epoched &
+  (
+    | { readonly status: "ok"; readonly version: number; readonly rollout: Omit<RolloutRecord, "service"> }
+    | { readonly status: "conflict" }
+  );
+
+function writeRolloutReply(r: NamedReply): WriteRolloutReply {
+  const epoch = r.string("epoch");
+  if (r.string("status") === "conflict") return { status: "conflict", epoch };
+  return { status: "ok", version: r.number("version"), rollout: nestedRollout(r, "write_rollout"), epoch };
+}
+
+export type ClaimRolloutReply = Epoched &
+  (
+    | { readonly status: "claimed" | "held"; readonly rollout: Omit<RolloutRecord, "service"> }
+    | { readonly status: "none" }
+  );
+
+function claimRolloutReply(r: NamedReply): ClaimRolloutReply {
+  const epoch = r.string("epoch");
+  const status = r.string("status");
+  if (status === "none") return { status, epoch };
+  if (status !== "claimed" && status !== "held")
+    throw storeFailure(`claim_rollout: unknown status ${status}`);
+  return { status, rollout: nestedRollout(r, "claim_rollout"), epoch };
 }
 
 function renewResult(r: NamedReply): RenewResult {
@@ -125,6 +192,9 @@ function getServiceReply(r: NamedReply): GetServiceReply {
         : routesFromJson(parseJson(routesJson, "routes"), r.number("routes_version")),
     emptiedByAdmin: r.string("emptied_by_admin") === "1",
     endpoints,
+    ...(r.string("rollout") === ""
+      ? {}
+      : { rollout: overlayFromJson(parseJson(r.string("rollout"), "rollout"), r.number("rollout_version")) }),
   };
 }
 
@@ -221,6 +291,13 @@ export const SCRIPTS = {
   listSubscribers: spec("list_subscribers", subscriberLists),
   publishClientReports: spec("publish_client_reports", (r) => ({ stored: r.number("stored") })),
   listClientReports: spec("list_client_reports", clientReports),
+  startRollout: spec("start_rollout", startRolloutReply),
+  writeRollout: spec("write_rollout", writeRolloutReply),
+  claimRollout: spec("claim_rollout", claimRolloutReply),
+  getRollout: spec("get_rollout", (r) => (r.string("status") === "none" ? undefined : rolloutFields(r))),
+  listRollouts: spec("list_rollouts", (r) =>
+    r.values("services").map((s) => asString(s, "list_rollouts.service")),
+  ),
 } as const satisfies Record<AsyncStoreMethod, ScriptSpec<unknown>>;
 
 export type ScriptName = keyof typeof SCRIPTS;

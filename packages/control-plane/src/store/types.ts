@@ -47,6 +47,26 @@ export interface ServiceState {
   readonly routes: RouteTable | undefined;
   /** The last endpoint left through Admin.RemoveEndpoint (cleared by the next registration). */
   readonly emptiedByAdmin: boolean;
+  /** What a staged rollout delivers to its cohort now; undefined when none is under way. */
+  readonly rollout?: RolloutOverlay | undefined;
+}
+
+/**
+ * What a service's staged rollout delivers now (see docs/rollouts.md): the clients whose
+ * `stickyBucket(clientId)` is below `cohortBuckets` get the candidate policy and/or route table;
+ * every other client keeps the service's own (the baseline).
+ */
+export interface RolloutOverlay {
+  readonly rolloutId: string;
+  /** Index of the stage in effect. */
+  readonly stage: number;
+  /** The stage's percent x 10,000 (of core's STICKY_BUCKETS). */
+  readonly cohortBuckets: number;
+  /** The candidate policy; undefined: the cohort keeps the baseline policy. */
+  readonly policy: Policy | undefined;
+  /** The candidate route table, its `routeVersion` the version of the change that set this
+   * overlay; undefined: the cohort keeps the baseline table. */
+  readonly routes: RouteTable | undefined;
 }
 
 export interface ServiceSummary {
@@ -88,7 +108,15 @@ export type Change =
       /** Its `routeVersion` is `version`. */
       readonly routes: RouteTable;
     }
-  | { readonly kind: "routes_deleted"; readonly service: string; readonly version: number };
+  | { readonly kind: "routes_deleted"; readonly service: string; readonly version: number }
+  | {
+      readonly kind: "rollout_stage";
+      readonly service: string;
+      readonly version: number;
+      /** What the rollout delivers from this version on; undefined: the rollout ended (every
+       * client is back on the service's own policy and routes). */
+      readonly overlay: RolloutOverlay | undefined;
+    };
 
 /** A change as the feed delivers it, to every replica sharing the store. */
 export type ChangeNotice = Change & { readonly epoch: string };
@@ -240,6 +268,70 @@ export interface ClientReportEntry {
   readonly encoded: string;
 }
 
+/**
+ * A staged rollout as the store keeps it. The store understands the lease and the fencing token;
+ * the rollout itself (stages, gates, timeline) is an opaque document.
+ */
+export interface RolloutRecord {
+  readonly service: string;
+  readonly id: string;
+  /** Fencing token: goes up whenever a replica takes the lease (and with every new rollout of the
+   * service); every write names the token it holds. */
+  readonly token: number;
+  /** Goes up with every write; a write names the revision it read. */
+  readonly revision: number;
+  /** The replica holding the lease ("" when none ever did). */
+  readonly driver: string;
+  readonly leaseExpiresAtMs: number;
+  /** False once the rollout ended (completed, rolled back, aborted). */
+  readonly active: boolean;
+  readonly encoded: string;
+}
+
+export interface StartRolloutInput {
+  readonly service: string;
+  readonly id: string;
+  readonly encoded: string;
+  /** What the first stage delivers. */
+  readonly overlay: RolloutOverlay;
+}
+
+export type StartRolloutResult =
+  | { readonly status: "started"; readonly version: number; readonly record: RolloutRecord }
+  /** The service already has an active rollout. */
+  | { readonly status: "active"; readonly id: string };
+
+export interface WriteRolloutInput {
+  readonly service: string;
+  readonly id: string;
+  /** The token and revision the writer read: the write is refused when either moved. */
+  readonly token: number;
+  readonly revision: number;
+  readonly encoded: string;
+  readonly active: boolean;
+  /** A new overlay (a stage change), null to end it (every client back on the baseline), or
+   * undefined to leave the cohort as it is. */
+  readonly overlay?: RolloutOverlay | null | undefined;
+  /** Stored as the service's own policy / route table first (a completed rollout), through the
+   * same changes SetPolicy and SetRoutes record. */
+  readonly applyPolicy?: Policy | undefined;
+  readonly applyRoutes?: RouteTable | undefined;
+}
+
+export type WriteRolloutResult =
+  | { readonly status: "ok"; readonly version: number; readonly record: RolloutRecord }
+  /** The token or revision moved (another replica took the lease, or another write came first),
+   * or the rollout is not the service's latest. Read again. */
+  | { readonly status: "conflict" };
+
+export type ClaimRolloutResult =
+  /** The caller holds the lease until `record.leaseExpiresAtMs` with `record.token`. */
+  | { readonly status: "claimed"; readonly record: RolloutRecord }
+  /** Another replica holds a live lease. */
+  | { readonly status: "held"; readonly record: RolloutRecord }
+  /** No active rollout. */
+  | { readonly status: "none" };
+
 export interface Store {
   readonly kind: "memory" | "redis";
 
@@ -321,6 +413,25 @@ export interface Store {
   /** The latest report of each client of `service` received at or after `sinceMs` (older ones
    * are dropped on the way). */
   listClientReports(service: string, sinceMs: number): Promise<readonly ClientReportEntry[]>;
+
+  /** Starts a rollout: records it and its first overlay (a `rollout_stage` change) in one step;
+   * refused while the service has an active rollout. */
+  startRollout(input: StartRolloutInput): Promise<StartRolloutResult>;
+  /** A compare-and-set on the rollout's token and revision: the document, and with it the
+   * overlay and/or the service's policy and routes, in one step. */
+  writeRollout(input: WriteRolloutInput): Promise<WriteRolloutResult>;
+  /** Takes or renews the lease on the service's active rollout: renewed (same token) when
+   * `replicaId` holds a live lease, taken (token + 1) when the lease ran out. */
+  claimRollout(
+    service: string,
+    replicaId: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<ClaimRolloutResult>;
+  /** The service's latest rollout (active or ended), or undefined. */
+  getRollout(service: string): Promise<RolloutRecord | undefined>;
+  /** Services with an active rollout. */
+  listRollouts(): Promise<readonly string[]>;
 
   /** Resolves when the store is usable; RedisStore waits for its connection. */
   ready(): Promise<void>;

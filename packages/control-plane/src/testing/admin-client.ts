@@ -10,6 +10,8 @@ import {
   type GetServiceResponse,
   type ListServicesResponse,
   type ListSubscribersResponse,
+  type Rollout,
+  StartRolloutRequest,
 } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { type DeepPartial, Policy } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import {
@@ -18,6 +20,7 @@ import {
   type RegisterResponse,
   RegistrationClient,
 } from "@switchboard/core/gen/switchboard/v1/registration.js";
+import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 
 type Callback<T> = (error: ServiceError | null, response: T) => void;
 
@@ -43,6 +46,13 @@ export class AdminClient {
   async setPolicy(service: string, policy: DeepPartial<Policy>): Promise<number> {
     const request = { service, policy: Policy.fromPartial(policy), validateOnly: false };
     const response = await unary<{ version: number }>((cb) => this.client.setPolicy(request, this.md(), cb));
+    return response.version;
+  }
+
+  /** Sets a service's route table; resolves with the service's new version. */
+  async setRoutes(service: string, routes: DeepPartial<RouteTable>): Promise<number> {
+    const request = { service, routes: RouteTable.fromPartial(routes), validateOnly: false };
+    const response = await unary<{ version: number }>((cb) => this.client.setRoutes(request, this.md(), cb));
     return response.version;
   }
 
@@ -79,6 +89,30 @@ export class AdminClient {
       this.client.removeEndpoint(request, this.md(), cb),
     );
     return response.version;
+  }
+
+  /** Starts a staged rollout of a policy; resolves with the rollout as stored. */
+  async startRollout(request: DeepPartial<StartRolloutRequest>): Promise<Rollout> {
+    const full = StartRolloutRequest.fromPartial(request);
+    const response = await unary<{ rollout?: Rollout }>((cb) =>
+      this.client.startRollout(full, this.md(), cb),
+    );
+    return response.rollout as Rollout;
+  }
+
+  async getRollout(service: string): Promise<Rollout> {
+    const response = await unary<{ rollout?: Rollout }>((cb) =>
+      this.client.getRollout({ service }, this.md(), cb),
+    );
+    return response.rollout as Rollout;
+  }
+
+  /** Aborts a service's rollout (its baseline stays the service's policy). */
+  async abortRollout(service: string, reason = ""): Promise<Rollout> {
+    const response = await unary<{ rollout?: Rollout }>((cb) =>
+      this.client.abortRollout({ service, reason }, this.md(), cb),
+    );
+    return response.rollout as Rollout;
   }
 
   close(): void {

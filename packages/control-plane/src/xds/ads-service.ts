@@ -3,7 +3,8 @@ import { performance } from "node:perf_hooks";
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { ControlPlaneError } from "../errors.js";
-import { authorize, observe, type RpcContext, toStatus } from "../services/rpc.js";
+import type { OutageShedder } from "../services/outage-shedder.js";
+import { authorize, observe, type RpcContext, type RpcStatus, toStatus } from "../services/rpc.js";
 import { AdsStream, type AdsStreamHost } from "./ads-stream.js";
 import type { DiscoveryRequestMessage, DiscoveryResponseMessage } from "./messages.js";
 
@@ -20,6 +21,8 @@ export interface AdsStreamsOptions {
   readonly nowMs: () => number;
   /** A stream opened or closed. */
   readonly onChange: () => void;
+  /** Refuses and ends streams while the store is unreachable. */
+  readonly shedder: OutageShedder;
 }
 
 /**
@@ -40,23 +43,26 @@ export class AdsStreams {
   readonly handler = (call: AdsCall): void => {
     const started = performance.now();
     let finished = false;
+    let untrack: (() => void) | undefined;
     const release = (code: status): void => {
       if (finished) return;
       finished = true;
+      untrack?.();
       const stream = this.open.get(call);
       stream?.close();
       this.open.delete(call);
       observe(this.ctx, METHOD, code, started);
       this.opts.onChange();
     };
-    const fail = (error: unknown): void => {
+    const end = (s: RpcStatus): void => {
       if (finished) return;
-      const s = toStatus(error, this.log, METHOD);
       release(s.code);
       call.emit("error", { code: s.code, details: s.details });
     };
+    const fail = (error: unknown): void => end(toStatus(error, this.log, METHOD));
     try {
       authorize(this.ctx, "discovery", call.metadata);
+      this.opts.shedder.admit();
       if (this.open.size >= this.opts.maxStreams) {
         const message = `this replica holds its limit of ${this.opts.maxStreams} xDS streams; connect to another replica`;
         throw new ControlPlaneError(status.RESOURCE_EXHAUSTED, message);
@@ -72,6 +78,7 @@ export class AdsStreams {
     const nonces = randomBytes(6).toString("base64url");
     const stream = new AdsStream(this.opts.host, sink, call.getPeer(), this.opts.nowMs(), nonces);
     this.open.set(call, stream);
+    untrack = this.opts.shedder.track(end);
     this.opts.onChange();
     call.on("data", (req: DiscoveryRequestMessage) => {
       try {

@@ -3,6 +3,7 @@ import type { Clock } from "@switchboard/core";
 import type { Logger } from "pino";
 import type { DiscoveryHub } from "../hub/hub.js";
 import type { SubscriberRow } from "../hub/subscriber-table.js";
+import type { OutageShedder } from "../services/outage-shedder.js";
 import type { RpcContext } from "../services/rpc.js";
 import type { SubscriberInfo } from "../store/types.js";
 import { AdsStreams } from "./ads-service.js";
@@ -18,6 +19,8 @@ export interface XdsServerOptions {
   readonly maxStreams: number;
   /** Services one xDS stream may ask for. */
   readonly maxResourceNames: number;
+  /** Refuses and ends streams while the store is unreachable. */
+  readonly shedder: OutageShedder;
 }
 
 /** Per xDS stream: who it is and how many responses of each type it was sent. */
@@ -56,6 +59,7 @@ export class XdsServer {
       logger: opts.logger,
       nowMs: () => Math.floor(opts.clock.now()),
       onChange: () => hub.tableChanged(),
+      shedder: opts.shedder,
     });
   }
 

@@ -83,18 +83,16 @@ function ask(
 }
 
 /**
- * The files in an order where each comes after every file it imports, as a registry is built
- * from a descriptor set. (A file imported twice over, as policy.proto by admin.proto and by
- * route.proto, must still come before both.)
+ * The files ordered so that each comes after every file it imports, as a registry built from a
+ * FileDescriptorSet needs them (a file imported along two paths must still come first).
  */
-function importsFirst(files: ReadonlyMap<string, FileDescriptorProto>): FileDescriptorProto[] {
+export function importsFirst(files: ReadonlyMap<string, FileDescriptorProto>): FileDescriptorProto[] {
   const ordered: FileDescriptorProto[] = [];
   const placed = new Set<string>();
   const place = (name: string) => {
-    if (placed.has(name)) return;
-    placed.add(name);
     const file = files.get(name);
-    if (!file) throw new Error(`server reflection: no descriptor for ${name}`);
+    if (!file || placed.has(name)) return;
+    placed.add(name);
     for (const dependency of file.dependency) place(dependency);
     ordered.push(file);
   };

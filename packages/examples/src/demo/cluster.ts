@@ -7,20 +7,28 @@ import {
 } from "@switchboard/control-plane/testing";
 import { controlPlaneEntry, exampleEntry } from "./entries.js";
 
-export type UserRole = "healthy" | "slow" | "flaky";
+export type UserRole = "healthy" | "slow" | "flaky" | "canary";
 
 export interface UserInstanceSpec {
   readonly name: string;
   readonly role: UserRole;
   readonly latencyMs: number;
   readonly failureRate: number;
+  /** Registered as the endpoint's `version` metadata. */
+  readonly version: string;
 }
 
 /** The three user-service instances of the demo: one healthy, one 40 ms slower, one failing 20% of calls. */
 export const USER_INSTANCES: readonly UserInstanceSpec[] = [
-  { name: "user-1", role: "healthy", latencyMs: 2, failureRate: 0 },
-  { name: "user-2", role: "slow", latencyMs: 42, failureRate: 0 },
-  { name: "user-3", role: "flaky", latencyMs: 2, failureRate: 0.2 },
+  { name: "user-1", role: "healthy", latencyMs: 2, failureRate: 0, version: "v1" },
+  { name: "user-2", role: "slow", latencyMs: 42, failureRate: 0, version: "v1" },
+  { name: "user-3", role: "flaky", latencyMs: 2, failureRate: 0.2, version: "v1" },
+];
+
+/** The v2 instances the canary phases start, healthy. */
+export const CANARY_INSTANCES: readonly UserInstanceSpec[] = [
+  { name: "user-4", role: "canary", latencyMs: 2, failureRate: 0, version: "v2" },
+  { name: "user-5", role: "canary", latencyMs: 2, failureRate: 0, version: "v2" },
 ];
 
 export interface UserInstance extends UserInstanceSpec {
@@ -30,7 +38,8 @@ export interface UserInstance extends UserInstanceSpec {
 
 export interface Cluster {
   readonly controlPlane: { readonly child: Child; readonly address: string; readonly store: string };
-  readonly users: readonly UserInstance[];
+  /** Every user-service instance started so far (the canaries join when they start). */
+  readonly users: UserInstance[];
   readonly order: { readonly child: Child; readonly address: string; readonly statsUrl: string };
 }
 
@@ -98,6 +107,8 @@ async function startUser(
       String(spec.latencyMs),
       "--failure-rate",
       String(spec.failureRate),
+      "--version",
+      spec.version,
       "--stdin-control",
     ],
   ];
@@ -120,6 +131,19 @@ async function startOrder(
   ];
   const { child, ready } = await startService(tracker, "order-1", args, o);
   return { child, address: String(ready.address), statsUrl: String(ready.statsUrl) };
+}
+
+/** Starts the v2 (canary) user-service instances and adds them to the cluster. */
+export async function startCanaries(
+  tracker: ChildTracker,
+  cluster: Cluster,
+  o: ClusterOptions,
+): Promise<UserInstance[]> {
+  const started = await Promise.all(
+    CANARY_INSTANCES.map((spec) => startUser(tracker, spec, cluster.controlPlane.address, o)),
+  );
+  cluster.users.push(...started);
+  return started;
 }
 
 /** Starts the control plane, then the three user-service instances, then the order service. */

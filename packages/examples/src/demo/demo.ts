@@ -7,14 +7,20 @@ import { OrderServiceClient } from "../gen/demo/order/v1/order.js";
 import { CallTally } from "../load-generator/call-tally.js";
 import { LoadGenerator } from "../load-generator/load-generator.js";
 import { placeOrderTarget } from "../load-generator/targets.js";
-import { type Cluster, startCluster, stopCluster, type UserInstance } from "./cluster.js";
+import { type Cluster, startCanaries, startCluster, stopCluster, type UserInstance } from "./cluster.js";
 import { OrderServiceWatch } from "./order-watch.js";
 import type { DemoOutput } from "./output.js";
 import type { Phase, PhaseContext } from "./phases.js";
 import { GET_USER_METHOD } from "./policies.js";
-import { type InstanceInfo, PhaseLedger, type PhaseSummary } from "./summary.js";
+import {
+  canaryLanding,
+  type InstanceInfo,
+  PhaseLedger,
+  type PhaseSummary,
+  sharesByVersion,
+} from "./summary.js";
 import type { ViewModel } from "./view.js";
-import { instanceRows, processState } from "./view-model.js";
+import { describeRoutes, instanceRows, processState } from "./view-model.js";
 
 export interface DemoOptions {
   readonly phases: readonly Phase[];
@@ -41,6 +47,8 @@ export interface DemoReport {
 const SERVICE = "user-service";
 const STOP_GRACE_MS = 10_000;
 const MAX_EVENTS = 8;
+/** Share of the load generator's orders marked `x-canary: 1`. */
+const CANARY_SHARE = 0.05;
 
 /** One run of the demo: start everything, play the phases, stop everything. */
 export class Demo {
@@ -51,6 +59,10 @@ export class Demo {
   private orderClient: OrderServiceClient | undefined;
   private load: LoadGenerator | undefined;
   private lastSecond = new CallTally();
+  /** The orders of the last second marked for the canary. */
+  private lastSecondCanary = new CallTally();
+  /** The route table in force, in words ("" without one). */
+  private routeText = "";
   private watch: OrderServiceWatch | undefined;
   private events: string[] = [];
   private banner: string[] = [];
@@ -111,13 +123,14 @@ export class Demo {
   private startLoad(orderAddress: string): void {
     this.orderClient = new OrderServiceClient(orderAddress, credentials.createInsecure());
     this.load = new LoadGenerator({
-      target: placeOrderTarget(this.orderClient),
+      target: placeOrderTarget(this.orderClient, Math.random, CANARY_SHARE),
       concurrency: this.o.concurrency,
       ratePerSecond: this.o.ratePerSecond,
       deadlineMs: 2000,
       onResult: (r) => {
         this.ledger.recordCall(r);
         this.lastSecond.record(r);
+        if (r.canary) this.lastSecondCanary.record(r);
       },
     });
     this.load.start();
@@ -127,14 +140,16 @@ export class Demo {
   }
 
   private async runPhase(phase: Phase, index: number): Promise<void> {
+    if (phase.prepare) await this.abortable(phase.prepare(this.context(0, 0)));
     const policyVersion = phase.policy ? await this.abortable(this.setPolicy(phase.policy)) : 0;
+    const routeVersion = phase.routes ? await this.abortable(this.setRoutes(phase.routes)) : 0;
     await this.sampleNow();
     const startedAt = Date.now();
     this.phaseIndex = index;
     this.ledger.begin(phase.key, phase.title, startedAt);
     this.event(`Phase ${index + 1}/${this.o.phases.length}: ${phase.title}`);
     await this.abortable((this.load as LoadGenerator).settled(startedAt));
-    const ctx = this.context(policyVersion);
+    const ctx = this.context(policyVersion, routeVersion);
     await this.abortable(phase.enter(ctx));
     const midway = phase.midway;
     if (midway) {
@@ -155,6 +170,7 @@ export class Demo {
       await this.sampleNow();
       this.out.frame(this.viewModel(), Date.now() - this.createdAt);
       this.lastSecond = new CallTally();
+      this.lastSecondCanary = new CallTally();
     }
   }
 
@@ -169,12 +185,13 @@ export class Demo {
     }
   }
 
-  private context(policyVersion: number): PhaseContext {
+  private context(policyVersion: number, routeVersion: number): PhaseContext {
     const cluster = this.cluster as Cluster;
     const find = (role: string) => cluster.users.find((u) => u.role === role) as UserInstance;
     return {
       leaseTtlMs: this.o.leaseTtlMs,
       policyVersion,
+      routeVersion,
       instance: find,
       alive: () => cluster.users.filter((u) => u.child.running),
       kill: async (instance) => {
@@ -187,7 +204,38 @@ export class Demo {
         this.banner = [...lines];
         for (const line of lines) this.event(line);
       },
+      setRoutes: (routes) => this.setRoutes(routes),
+      startCanaries: async () => {
+        const watch = this.watch as OrderServiceWatch;
+        // The breaker phase's ejections of the v1 instances that do not fail end first: once the
+        // canaries join, outlier detection may eject more endpoints at once, and a subset whose
+        // endpoints are all ejected falls back to the whole service, v2 included.
+        const sound = cluster.users.filter((u) => u.child.running && u.failureRate === 0);
+        await watch.untilInRotation(
+          sound.map((u) => u.address),
+          this.signal,
+        );
+        const started = await startCanaries(this.group, cluster, {
+          logDir: this.o.logDir,
+          leaseTtlMs: this.o.leaseTtlMs,
+        });
+        await watch.untilServing(cluster.users.filter((u) => u.child.running).length, this.signal);
+        return started;
+      },
     };
+  }
+
+  private async setRoutes(routes: JsonObject): Promise<number> {
+    const cluster = this.cluster as Cluster;
+    const request = { service: SERVICE, routes };
+    const reply = (await (this.admin as ReflectedClient).call("SetRoutes", request)) as { version?: string };
+    const version = Number(reply.version ?? 0);
+    this.event(
+      `$ ${grpcurlCommand(cluster.controlPlane.address, "switchboard.v1.Admin/SetRoutes", request)}`,
+    );
+    await (this.watch as OrderServiceWatch).untilVersion(version, this.signal);
+    this.routeText = describeRoutes(routes);
+    return version;
   }
 
   private async setPolicy(policy: JsonObject): Promise<number> {
@@ -218,9 +266,11 @@ export class Demo {
     const instances = cluster.users.map((u) => ({
       name: u.name,
       role: u.role,
+      version: u.version,
       address: u.address,
       process: processState(u.child.running, u.child.exitStatus),
     }));
+    const rows = instanceRows(instances, sample, this.lastSecond.snapshot());
     return {
       elapsedMs: Date.now() - this.phasesStartedAt,
       totalMs: this.o.phaseMs * this.o.phases.length,
@@ -230,7 +280,10 @@ export class Demo {
       controlPlane: cluster.controlPlane.address,
       store: cluster.controlPlane.store,
       banner: this.banner,
-      rows: instanceRows(instances, sample, this.lastSecond.snapshot()),
+      rows,
+      routes: this.routeText,
+      versionShares: sharesByVersion(rows),
+      canaryLastSecond: canaryLanding(this.lastSecondCanary.snapshot(), instances),
       lastSecond: this.lastSecond.snapshot(),
       phaseCalls: phase?.calls ?? 0,
       phaseFailed: phase ? phase.snapshot().failed : 0,
@@ -260,7 +313,12 @@ export class Demo {
 
   private report(interrupted: boolean): DemoReport {
     const cluster = this.cluster;
-    const instances = (cluster?.users ?? []).map((u) => ({ name: u.name, role: u.role, address: u.address }));
+    const instances = (cluster?.users ?? []).map((u) => ({
+      name: u.name,
+      role: u.role,
+      version: u.version,
+      address: u.address,
+    }));
     return {
       interrupted,
       controlPlane: cluster

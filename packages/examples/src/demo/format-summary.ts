@@ -61,6 +61,26 @@ export function formatInstanceTable(phases: readonly PhaseSummary[]): string[] {
   );
 }
 
+/** Per phase: share of attempts by version, and where the orders marked x-canary: 1 landed. */
+export function formatVersionTable(phases: readonly PhaseSummary[]): string[] {
+  const versions = [...new Set(phases.flatMap((p) => Object.keys(p.versions)))].sort();
+  const rows = phases.map((p, i) => [
+    `${i + 1} ${p.key}`,
+    ...versions.map((v) => percent(p.versions[v] ?? 0)),
+    String(p.canary.calls),
+    ...versions.map((v) => String(p.canary.byVersion[v] ?? 0)),
+  ]);
+  return formatTable(
+    [
+      { header: "phase" },
+      ...versions.map((v) => ({ header: `${v} share`, align: "right" as const })),
+      { header: "x-canary orders", align: "right" },
+      ...versions.map((v) => ({ header: `on ${v}`, align: "right" as const })),
+    ],
+    rows,
+  );
+}
+
 /** The end-of-run summary, as printed. */
 export function formatSummary(phases: readonly PhaseSummary[]): string {
   return [
@@ -72,5 +92,9 @@ export function formatSummary(phases: readonly PhaseSummary[]): string {
     "P50/P99 of the orders whose user lookup it answered):",
     "",
     ...formatInstanceTable(phases).map((l) => `  ${l}`),
+    "",
+    "Per version (share of GetUser attempts; orders marked x-canary: 1 and the version that answered them):",
+    "",
+    ...formatVersionTable(phases).map((l) => `  ${l}`),
   ].join("\n");
 }

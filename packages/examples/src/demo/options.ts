@@ -1,13 +1,15 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FlagValues, numberFlag, parseFlags, stringFlag, UsageError } from "../common/flags.js";
+import { demoPhases } from "./phases.js";
 
 export const USAGE = `Usage: pnpm demo [-- flags]     (or: node packages/examples/dist/demo/cli.js [flags])
 
 Starts a control plane, three user-service instances (one healthy, one 40 ms slower, one failing
-20% of calls), an order service that calls them through the mesh, and load; then plays four
-phases, changing the policy through the Admin API and killing an instance, and shows how the
-mesh reacts. Ctrl-C stops everything.
+20% of calls), an order service that calls them through the mesh, and load; then plays seven
+phases, changing the policy through the Admin API, killing an instance, and rolling out a v2 of
+the user service with a route table (10%, 50%, 100%), and shows how the mesh reacts. Ctrl-C
+stops everything.
 
   --duration <s>     run the phases in this many seconds in all (>= 8), printing plain lines
                      instead of redrawing the live view (default: 20 s per phase, live view on a terminal)
@@ -32,7 +34,7 @@ export interface DemoCommandLine {
 
 /** Live mode: each phase lasts this long. */
 export const LIVE_PHASE_MS = 20_000;
-export const PHASE_COUNT = 4;
+export const PHASE_COUNT = demoPhases(LIVE_PHASE_MS).length;
 
 function durationMs(flags: FlagValues): number | undefined {
   if (flags.duration === undefined) return undefined;

@@ -62,6 +62,17 @@ export class OrderServiceWatch {
     return this.until(serving, `${count} serving ${this.service} endpoints`, signal);
   }
 
+  /** Resolves once each of these endpoints is SERVING and not ejected by outlier detection. */
+  untilInRotation(endpointIds: readonly string[], signal: AbortSignal): Promise<void> {
+    const inRotation = (s: MeshStats) => {
+      const endpoints = s.services[this.service]?.endpoints ?? [];
+      return endpointIds.every((id) =>
+        endpoints.some((e) => e.id === id && e.health === "SERVING" && !e.ejected),
+      );
+    };
+    return this.until(inRotation, `${endpointIds.join(", ")} in rotation`, signal);
+  }
+
   /** Polls the stats (another process: there is no event to wait on) until `check` holds, for 10 s at most. */
   private async until(check: (s: MeshStats) => boolean, what: string, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + 10_000;

@@ -1,6 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { UserInstance, UserRole } from "./cluster.js";
 import { breakerPolicy, RESILIENT_POLICY, ROUND_ROBIN_POLICY } from "./policies.js";
+import { canaryRoutes } from "./routes.js";
 
 /** What a phase may do to the running demo. */
 export interface PhaseContext {
@@ -8,6 +9,8 @@ export interface PhaseContext {
   readonly leaseTtlMs: number;
   /** The version of the user service's state once the phase's policy was set (0 without one). */
   readonly policyVersion: number;
+  /** The version of the user service's state once the phase's route table was set (0 without one). */
+  readonly routeVersion: number;
   /** The user-service instance with this role. */
   instance(role: UserRole): UserInstance;
   /** The instances still running. */
@@ -20,6 +23,10 @@ export interface PhaseContext {
   recentShare(instance: UserInstance): number;
   /** Says on screen what just happened. */
   announce(lines: readonly string[]): void;
+  /** Sets the user service's route table through Admin.SetRoutes; resolves once the order service runs on it. */
+  setRoutes(routes: JsonObject): Promise<number>;
+  /** Starts the v2 user-service instances; resolves once the order service sees them serving. */
+  startCanaries(): Promise<readonly UserInstance[]>;
 }
 
 /**
@@ -33,6 +40,10 @@ export interface Phase {
   readonly key: string;
   readonly title: string;
   readonly policy?: JsonObject;
+  /** Set through Admin.SetRoutes as the phase begins, after its policy. */
+  readonly routes?: JsonObject;
+  /** Runs before the phase's policy and routes are set; its time counts in the previous phase. */
+  prepare?(ctx: PhaseContext): Promise<void>;
   enter(ctx: PhaseContext): Promise<void>;
   /** Runs half-way through the phase, when present. */
   midway?(ctx: PhaseContext): Promise<void>;
@@ -99,8 +110,39 @@ function breaker(openDurationMs: number): Phase {
   };
 }
 
-/** The demo's four phases; the breaker's open duration scales with the phase length. */
+/** v2's share of the calls without the canary header in each canary phase. */
+export const CANARY_STEPS = [10, 50, 100] as const;
+
+function canary(v2Percent: number, first: boolean): Phase {
+  return {
+    key: `canary-${v2Percent}`,
+    title: `canary: ${v2Percent}% of calls on v2`,
+    routes: canaryRoutes(v2Percent),
+    ...(first
+      ? {
+          async prepare(ctx: PhaseContext) {
+            // The table first (v2 weight 0), so the new instances get no call before they are meant to.
+            const version = await ctx.setRoutes(canaryRoutes(0));
+            ctx.announce([
+              `Admin.SetRoutes(user-service) -> v${version}: every call to subset v1, calls with x-canary: 1 to v2.`,
+            ]);
+            const started = await ctx.startCanaries();
+            ctx.announce([`started ${started.map((u) => u.name).join(", ")} (version v2)`]);
+          },
+        }
+      : {}),
+    async enter(ctx) {
+      ctx.announce([
+        `Admin.SetRoutes(user-service) -> v${ctx.routeVersion}: ${100 - v2Percent}% of calls to subset v1 (version=v1), ${v2Percent}% to v2.`,
+        "Calls marked x-canary: 1 by the load generator go to v2 only: the order service carries the header on to its GetUser calls.",
+      ]);
+    },
+  };
+}
+
+/** The demo's phases; the breaker's open duration scales with the phase length. */
 export function demoPhases(phaseMs: number): Phase[] {
   const openDurationMs = Math.min(5000, Math.max(500, Math.round(phaseMs / 5 / 100) * 100));
-  return [roundRobin, peakEwma, kill, breaker(openDurationMs)];
+  const canaries = CANARY_STEPS.map((percent, i) => canary(percent, i === 0));
+  return [roundRobin, peakEwma, kill, breaker(openDurationMs), ...canaries];
 }

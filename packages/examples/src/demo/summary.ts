@@ -1,12 +1,41 @@
-import { CallTally } from "../load-generator/call-tally.js";
+import { CallTally, type TallySnapshot } from "../load-generator/call-tally.js";
 import type { CallResult } from "../load-generator/load-generator.js";
 import type { AttemptDelta } from "./mesh-sample.js";
 
 export interface InstanceInfo {
   readonly name: string;
   readonly role: string;
+  /** Its `version` metadata ("v1", "v2"). */
+  readonly version: string;
   /** "host:port", the endpoint id in the mesh. */
   readonly address: string;
+}
+
+/** Calls marked `x-canary: 1`, and the version that answered those that succeeded. */
+export interface CanaryLanding {
+  readonly calls: number;
+  readonly failed: number;
+  /** Successful canary calls by the version of the instance that answered ("v2": 12). */
+  readonly byVersion: Readonly<Record<string, number>>;
+}
+
+/** Where the calls of a tally landed, by version. */
+export function canaryLanding(t: TallySnapshot, instances: readonly InstanceInfo[]): CanaryLanding {
+  const byVersion: Record<string, number> = {};
+  for (const [address, s] of Object.entries(t.byInstance)) {
+    const version = instances.find((i) => i.address === address)?.version ?? "?";
+    byVersion[version] = (byVersion[version] ?? 0) + s.calls;
+  }
+  return { calls: t.calls, failed: t.failed, byVersion };
+}
+
+/** Shares summed by version ("v1": 0.9, "v2": 0.1), in order of first appearance. */
+export function sharesByVersion(
+  rows: readonly { readonly version: string; readonly share: number | null }[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) out[r.version] = (out[r.version] ?? 0) + (r.share ?? 0);
+  return out;
 }
 
 export interface InstanceSummary extends InstanceInfo {
@@ -35,6 +64,10 @@ export interface PhaseSummary {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly instances: readonly InstanceSummary[];
+  /** Share of the attempts by version of the instance ("v1": 0.9, "v2": 0.1). */
+  readonly versions: Readonly<Record<string, number>>;
+  /** The orders marked `x-canary: 1`, and where they landed. */
+  readonly canary: CanaryLanding;
   /** A few distinct failure messages. */
   readonly failureSamples: readonly string[];
 }
@@ -42,6 +75,8 @@ export interface PhaseSummary {
 /** One phase's raw figures, as they come in. */
 export class PhaseRecord {
   readonly tally = new CallTally();
+  /** The calls marked `x-canary: 1`. */
+  readonly canary = new CallTally();
   readonly attempts = new Map<string, AttemptDelta>();
   endedAt: number | undefined;
 
@@ -89,6 +124,8 @@ export function summarizePhase(phase: PhaseRecord, instances: readonly InstanceI
     p50Ms: t.p50Ms,
     p99Ms: t.p99Ms,
     instances: rows,
+    versions: sharesByVersion(rows),
+    canary: canaryLanding(phase.canary.snapshot(), instances),
     failureSamples: t.failureSamples,
   };
 }
@@ -122,7 +159,10 @@ export class PhaseLedger {
     for (let i = this.phases.length - 1; i >= 0; i--) {
       const phase = this.phases[i] as PhaseRecord;
       if (result.startedAt < phase.startedAt) continue;
-      if (phase.endedAt === undefined || result.startedAt < phase.endedAt) phase.tally.record(result);
+      if (phase.endedAt === undefined || result.startedAt < phase.endedAt) {
+        phase.tally.record(result);
+        if (result.canary) phase.canary.record(result);
+      }
       return;
     }
   }

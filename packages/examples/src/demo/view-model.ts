@@ -1,3 +1,4 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { TallySnapshot } from "../load-generator/call-tally.js";
 import type { MeshSample } from "./mesh-sample.js";
 import type { InstanceRow } from "./view.js";
@@ -5,6 +6,7 @@ import type { InstanceRow } from "./view.js";
 export interface InstanceState {
   readonly name: string;
   readonly role: string;
+  readonly version: string;
   readonly address: string;
   /** "running", or how the process ended. */
   readonly process: string;
@@ -40,4 +42,19 @@ export function processState(
 ): string {
   if (running || !exit) return "running";
   return exit.signal ? `killed (${exit.signal})` : `exited ${exit.code}`;
+}
+
+/** A route table (Admin.SetRoutes JSON) in words: "v1 90% · v2 10%; x-canary: 1 -> v2". */
+export function describeRoutes(routes: JsonObject): string {
+  const rules = (routes.rules ?? []) as JsonObject[];
+  return rules
+    .map((rule) => {
+      const to = ((rule.destinations ?? []) as JsonObject[]).map((d) =>
+        rule.match ? String(d.subset) : `${d.subset} ${d.weight}%`,
+      );
+      const headers = ((rule.match as JsonObject | undefined)?.headers ?? []) as JsonObject[];
+      const when = headers.map((h) => `${h.name}: ${h.exact}`).join(", ");
+      return when ? `${when} -> ${to.join(" · ")}` : to.join(" · ");
+    })
+    .join("; ");
 }

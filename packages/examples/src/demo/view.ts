@@ -1,10 +1,13 @@
 import type { TallySnapshot } from "../load-generator/call-tally.js";
 import type { Palette } from "./ansi.js";
+import type { CanaryLanding } from "./summary.js";
 import { formatTable, ms, percent } from "./table.js";
 
 export interface InstanceRow {
   readonly name: string;
   readonly role: string;
+  /** Its `version` metadata. */
+  readonly version: string;
   readonly address: string;
   /** "running", or how it ended ("killed", "exited 0"). */
   readonly process: string;
@@ -29,6 +32,12 @@ export interface ViewModel {
   /** What just happened (the last announcement). */
   readonly banner: readonly string[];
   readonly rows: readonly InstanceRow[];
+  /** The user service's route table in words ("" without one). */
+  readonly routes: string;
+  /** Share of the last second's attempts by version. */
+  readonly versionShares: Readonly<Record<string, number>>;
+  /** The last second's orders marked `x-canary: 1`, and where they landed. */
+  readonly canaryLastSecond: CanaryLanding;
   /** The orders of the last second. */
   readonly lastSecond: TallySnapshot;
   /** Orders since the phase began. */
@@ -60,6 +69,7 @@ function rowCells(row: InstanceRow, p: Palette): string[] {
   return [
     p.bold(row.name),
     row.role,
+    row.version,
     row.address,
     row.process === "running" ? row.process : p.red(row.process),
     healthCell(row, p),
@@ -77,6 +87,7 @@ export function instanceTable(rows: readonly InstanceRow[], p: Palette): string[
     [
       { header: "instance" },
       { header: "role" },
+      { header: "version" },
       { header: "address" },
       { header: "process" },
       { header: "health" },
@@ -105,6 +116,23 @@ function ordersLine(m: ViewModel, p: Palette): string {
   return `orders last second: ${s.calls}, ${failed}${fast}, p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms   ${phase}`;
 }
 
+/** "v1 52% · v2 48%". */
+function versionText(shares: Readonly<Record<string, number>>): string {
+  return Object.entries(shares)
+    .map(([version, share]) => `${version} ${percent(share, 0)}`)
+    .join(" · ");
+}
+
+function canaryText(c: CanaryLanding): string {
+  const landed = Object.entries(c.byVersion).map(([version, n]) => `${n} on ${version}`);
+  return `x-canary orders: ${c.calls}${landed.length ? ` (${landed.join(", ")})` : ""}`;
+}
+
+/** The routing line: the table in force, the shares by version, where canary orders landed. */
+function routesLine(m: ViewModel, p: Palette): string {
+  return `routes: ${m.routes || p.dim("none (every call to the whole service)")} · by version: ${versionText(m.versionShares)} · ${canaryText(m.canaryLastSecond)}`;
+}
+
 /** One frame of the live view, as lines. */
 export function renderFrame(m: ViewModel, p: Palette): string[] {
   const clock = `${(m.elapsedMs / 1000).toFixed(0)} s / ${(m.totalMs / 1000).toFixed(0)} s`;
@@ -118,6 +146,7 @@ export function renderFrame(m: ViewModel, p: Palette): string[] {
     "",
     ordersLine(m, p),
     `user-service policy v${m.version}: ${m.loadBalancing || "-"} · GetUser breaker: ${breakerCell(m.breaker, p)}`,
+    routesLine(m, p),
     "",
     p.bold("What happened"),
     ...m.events.map((e) => `  ${e}`),
@@ -131,5 +160,8 @@ export function renderTickLine(m: ViewModel): string {
     .map((r) => `${r.name} ${percent(r.share, 0)}${r.ejected ? " ejected" : ""}`)
     .join(", ");
   const breaker = m.breaker === "idle" ? "" : ` · breaker ${m.breaker}`;
-  return `orders ${s.calls}/s, ${s.failed} failed, p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms · ${m.loadBalancing} · ${shares}${breaker}`;
+  const routes = m.routes
+    ? ` · by version ${versionText(m.versionShares)} · ${canaryText(m.canaryLastSecond)}`
+    : "";
+  return `orders ${s.calls}/s, ${s.failed} failed, p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms · ${m.loadBalancing} · ${shares}${breaker}${routes}`;
 }

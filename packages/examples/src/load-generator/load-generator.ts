@@ -7,6 +7,8 @@ export interface CallOutcome {
   readonly code: number;
   readonly details: string;
   readonly servedBy: string;
+  /** The call carried the canary header (`x-canary: 1`). */
+  readonly canary?: boolean;
 }
 
 export interface CallResult extends CallOutcome {

@@ -15,14 +15,27 @@ function outcomeOf(error: ServiceError | null, servedBy: string | undefined): Ca
   return { code: 0, details: "", servedBy: servedBy ?? "" };
 }
 
-/** OrderService.PlaceOrder for a random user and item; served_by is the user-service instance that answered. */
-export function placeOrderTarget(client: OrderServiceClient, random: () => number = Math.random): CallTarget {
+/** The header marking a call for the canary: route tables send it to v2. */
+export const CANARY_HEADER = "x-canary";
+
+/**
+ * OrderService.PlaceOrder for a random user and item; served_by is the user-service instance
+ * that answered. A `canaryShare` (0..1) of the calls carry `x-canary: 1`.
+ */
+export function placeOrderTarget(
+  client: OrderServiceClient,
+  random: () => number = Math.random,
+  canaryShare = 0,
+): CallTarget {
   return (deadline) =>
     new Promise((resolve) => {
       const item = ITEMS[Math.floor(random() * ITEMS.length)] as string;
       const request = { userId: pickUserId(random), item, quantity: 1 + Math.floor(random() * 3) };
-      client.placeOrder(request, new Metadata(), { deadline }, (error, reply) =>
-        resolve(outcomeOf(error, reply?.userServedBy)),
+      const metadata = new Metadata();
+      const canary = canaryShare > 0 && random() < canaryShare;
+      if (canary) metadata.set(CANARY_HEADER, "1");
+      client.placeOrder(request, metadata, { deadline }, (error, reply) =>
+        resolve({ ...outcomeOf(error, reply?.userServedBy), canary }),
       );
     });
 }

@@ -19,6 +19,7 @@ const USAGE = `Usage: node packages/examples/dist/user-service/main.js [flags]
   --control-plane <a>    control plane "host:port" (default $SWITCHBOARD_CONTROL_PLANE, else 127.0.0.1:7400)
   --name <name>          instance name, shown in logs and errors (default user-<pid>)
   --service <name>       mesh service name (default user-service)
+  --version <v>          register with metadata version=<v>, for route subsets (default: none)
   --lease-ttl-ms <ms>    lease TTL to ask for (default: the control plane's)
   --stdin-control        read commands from stdin (${COMMAND_HELP});
                          drain and exit when stdin closes`;
@@ -33,6 +34,7 @@ const STRINGS = [
   "name",
   "service",
   "lease-ttl-ms",
+  "version",
 ];
 
 runEntry(USAGE, async (argv) => {
@@ -50,6 +52,7 @@ runEntry(USAGE, async (argv) => {
     host: stringFlag(flags, "host", "127.0.0.1"),
     port: numberFlag(flags, "port", 0, { min: 0, max: 65535, integer: true }),
     zone: stringFlag(flags, "zone", process.env.SWITCHBOARD_ZONE ?? ""),
+    version: stringFlag(flags, "version", ""),
     leaseTtlMs: numberFlag(flags, "lease-ttl-ms", 0, { min: 0, integer: true }),
     behaviour: {
       latencyMs: numberFlag(flags, "latency-ms", 0, { min: 0 }),

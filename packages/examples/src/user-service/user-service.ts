@@ -85,6 +85,8 @@ export interface UserServiceOptions {
   /** Default 0: any free port. */
   readonly port?: number;
   readonly zone?: string;
+  /** Registered as the endpoint's `version` metadata (route tables select subsets on it); none when unset. */
+  readonly version?: string;
   /** Lease TTL to ask for, ms; 0: the control plane's default. */
   readonly leaseTtlMs?: number;
   readonly behaviour: UserBehaviour;
@@ -108,7 +110,7 @@ export async function startUserService(o: UserServiceOptions): Promise<RunningUs
     controlPlane: o.controlPlane,
     listen: `${host}:${o.port ?? 0}`,
     zone: o.zone ?? "",
-    metadata: { name: o.name },
+    metadata: { name: o.name, ...(o.version ? { version: o.version } : {}) },
     leaseTtlMs: o.leaseTtlMs ?? 0,
     handleSignals: false,
     logger: o.logger,

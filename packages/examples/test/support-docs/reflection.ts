@@ -11,6 +11,7 @@ import {
   FileDescriptorSetSchema,
 } from "@bufbuild/protobuf/wkt";
 import { type ChannelCredentials, Client } from "@grpc/grpc-js";
+import { importsFirst } from "../../src/admin/reflection.js";
 
 const METHOD = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
 
@@ -76,26 +77,6 @@ function fetchFiles(
   }).finally(() => client.close());
 }
 
-/** The files ordered so that each comes after every file it imports (a registry is built in
- * that order; a file imported along two paths must still come before both importers). */
-function dependenciesFirst(files: readonly FileDescriptorProto[]): FileDescriptorProto[] {
-  const byName = new Map(files.map((f) => [f.name, f]));
-  const ordered: FileDescriptorProto[] = [];
-  const placed = new Set<string>();
-  const place = (file: FileDescriptorProto): void => {
-    if (placed.has(file.name)) return;
-    placed.add(file.name);
-    for (const dep of file.dependency) {
-      const d = byName.get(dep);
-      if (!d) throw new Error(`reflection did not return ${dep}, imported by ${file.name}`);
-      place(d);
-    }
-    ordered.push(file);
-  };
-  for (const f of files) place(f);
-  return ordered;
-}
-
 /** Describes a service, method, message or enum by its full name, as grpcurl describe would. */
 export async function describeSymbol(
   address: string,
@@ -104,7 +85,9 @@ export async function describeSymbol(
 ): Promise<string> {
   const files = await fetchFiles(address, creds, symbol);
   if (files.length === 0) throw new Error(`reflection returned no file for ${symbol}`);
-  const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: dependenciesFirst(files) }));
+  const registry = createFileRegistry(
+    create(FileDescriptorSetSchema, { file: importsFirst(new Map(files.map((f) => [f.name, f]))) }),
+  );
   const found = registry.get(symbol);
   if (found?.kind === "service") {
     return [

@@ -39,6 +39,8 @@ export async function startEchoInstance(
     weight?: number;
     leaseTtlMs?: number;
     behaviour?: Partial<EchoBehaviour>;
+    /** Registered with the endpoint (route subsets select on it, e.g. `{ version: "v2" }`). */
+    metadata?: Readonly<Record<string, string>>;
   } = {},
 ): Promise<EchoInstance> {
   const behaviour: EchoBehaviour = { delayMs: 0, failWithCode: 0, failureRate: 0, ...options.behaviour };
@@ -53,6 +55,7 @@ export async function startEchoInstance(
     handleSignals: false,
     drainPropagationTimeoutMs: 2000,
     logger: silent,
+    ...(options.metadata ? { metadata: options.metadata } : {}),
   });
   server.addService(
     EchoServiceService,

@@ -14,6 +14,7 @@ const LABEL = {
   policy_deleted: "policy deleted",
   routes_set: "routes set",
   routes_deleted: "routes deleted",
+  rollout_stage: "rollout stage",
   nack: "NACK",
 };
 

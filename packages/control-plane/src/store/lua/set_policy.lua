@@ -7,12 +7,6 @@
 ]]
 return run_mutation("set_policy", function(ctx)
   ensure_epoch(ctx)
-  local service, policy = ARGV[8], ARGV[9]
-  redis.call("HSET", K.serviceMeta(service), "policy", policy)
-  redis.call("SADD", ctx.services, service)
-  redis.call("ZREM", ctx.idle, service)
-  local version = record_change(ctx, service, function(v)
-    return '{"kind":"policy_set","service":' .. cjson.encode(service) .. ',"version":' .. v .. ',"policy":' .. policy .. '}'
-  end)
+  local version = store_policy(ctx, ARGV[8], ARGV[9])
   return { "status", "ok", "version", version, "epoch", ctx.epoch }
 end)

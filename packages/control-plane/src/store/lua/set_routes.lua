@@ -8,12 +8,6 @@
 ]]
 return run_mutation("set_routes", function(ctx)
   ensure_epoch(ctx)
-  local service, routes = ARGV[8], ARGV[9]
-  redis.call("SADD", ctx.services, service)
-  redis.call("ZREM", ctx.idle, service)
-  local version = record_change(ctx, service, function(v)
-    return '{"kind":"routes_set","service":' .. cjson.encode(service) .. ',"version":' .. v .. ',"routes":' .. routes .. '}'
-  end)
-  redis.call("HSET", K.serviceMeta(service), "routes", routes, "routes_version", version)
+  local version = store_routes(ctx, ARGV[8], ARGV[9])
   return { "status", "ok", "version", version, "epoch", ctx.epoch }
 end)

@@ -192,3 +192,48 @@ local function renew_lease(ctx, lease_id, health)
   local version = record_change(ctx, service, upserted_change(service, json))
   return { "status", "active", "version", version, "ttl_ms", ttl, "changed", 1 }
 end
+
+-- Stores a service's policy (proto3 JSON, verbatim) and records policy_set; returns the version.
+local function store_policy(ctx, service, policy)
+  redis.call("HSET", K.serviceMeta(service), "policy", policy)
+  redis.call("SADD", ctx.services, service)
+  redis.call("ZREM", ctx.idle, service)
+  return record_change(ctx, service, function(v)
+    return '{"kind":"policy_set","service":' .. cjson.encode(service) .. ',"version":' .. v .. ',"policy":' .. policy .. '}'
+  end)
+end
+
+-- Stores a service's route table (proto3 JSON without route_version) and records routes_set;
+-- the version it produces is its route version. Returns the version.
+local function store_routes(ctx, service, routes)
+  redis.call("SADD", ctx.services, service)
+  redis.call("ZREM", ctx.idle, service)
+  local version = record_change(ctx, service, function(v)
+    return '{"kind":"routes_set","service":' .. cjson.encode(service) .. ',"version":' .. v .. ',"routes":' .. routes .. '}'
+  end)
+  redis.call("HSET", K.serviceMeta(service), "routes", routes, "routes_version", version)
+  return version
+end
+
+-- Sets (overlay JSON) or ends ("") what a staged rollout delivers, recording rollout_stage.
+local function store_overlay(ctx, service, overlay)
+  local meta = K.serviceMeta(service)
+  local version = record_change(ctx, service, function(v)
+    return '{"kind":"rollout_stage","service":' .. cjson.encode(service) .. ',"version":' .. v
+      .. ',"overlay":' .. (overlay == "" and "null" or overlay) .. '}'
+  end)
+  if overlay == "" then
+    redis.call("HDEL", meta, "rollout", "rollout_version")
+  else
+    redis.call("HSET", meta, "rollout", overlay, "rollout_version", version)
+  end
+  return version
+end
+
+-- A rollout hash as a flat reply ({"status", status, "id", ..., "doc", ...}).
+local function rollout_reply(status, service)
+  local r = redis.call("HMGET", K.rollout(service), "id", "token", "revision", "driver", "lease_until",
+    "active", "doc")
+  return { "status", status, "id", r[1] or "", "token", tonumber(r[2]) or 0, "revision", tonumber(r[3]) or 0,
+    "driver", r[4] or "", "lease_until", tonumber(r[5]) or 0, "active", r[6] or "0", "doc", r[7] or "" }
+end
