@@ -3,6 +3,7 @@
  * (Go, Java, C++/Python, Node) needs to reach this control plane.
  */
 import { isIP } from "node:net";
+import { parseArgs } from "node:util";
 import { parseHostPort } from "@switchboard/core";
 import { ConfigError } from "../errors.js";
 import { localityOf } from "./resources/endpoints.js";
@@ -91,52 +92,55 @@ export function bootstrapDocument(o: BootstrapOptions): object {
   };
 }
 
-const FLAG_FIELDS: Readonly<Record<string, keyof BootstrapOptions>> = {
-  "--node-id": "nodeId",
-  "--server": "servers",
-  "--cluster": "nodeCluster",
-  "--zone": "zone",
-  "--channel-creds": "channelCreds",
-  "--ca-file": "caFile",
-  "--cert-file": "certFile",
-  "--key-file": "keyFile",
-  "--jwt-token-file": "jwtTokenFile",
-  "--failover": "failover",
-};
+/** The subcommand's flags, as `node:util` parseArgs reads them ("--flag value" or "--flag=value"). */
+const FLAGS = {
+  "node-id": { type: "string" },
+  server: { type: "string" },
+  cluster: { type: "string" },
+  zone: { type: "string" },
+  "channel-creds": { type: "string" },
+  "ca-file": { type: "string" },
+  "cert-file": { type: "string" },
+  "key-file": { type: "string" },
+  "jwt-token-file": { type: "string" },
+  failover: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
-/** Parses the subcommand's flags ("--flag value" or "--flag=value"); throws ConfigError. */
+/** Parses the subcommand's flags; throws ConfigError naming the flag. */
 export function parseBootstrapArgs(argv: readonly string[]): BootstrapOptions {
-  const values = new Map<keyof BootstrapOptions, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === "--") continue;
-    const eq = arg.indexOf("=");
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const field = FLAG_FIELDS[flag];
-    if (!field) throw new ConfigError(flag, `is not a bootstrap flag\n${USAGE}`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(flag, "needs a value");
-    values.set(field, value);
+  let values: { readonly [K in keyof typeof FLAGS]?: string | boolean };
+  try {
+    ({ values } = parseArgs({ args: argv.filter((a) => a !== "--"), options: FLAGS, strict: true }));
+  } catch (e) {
+    const flag = /'(-[^' ]+)/.exec((e as Error).message)?.[1] ?? "bootstrap";
+    throw new ConfigError(flag, `${(e as Error).message.replace(/\.$/, "")}\n${USAGE}`);
   }
-  const creds = values.get("channelCreds") ?? "insecure";
+  const text = (name: keyof typeof FLAGS): string | undefined => {
+    const v = values[name];
+    return typeof v === "string" ? v : undefined;
+  };
+  const creds = text("channel-creds") ?? "insecure";
   if (creds !== "insecure" && creds !== "tls")
     throw new ConfigError("--channel-creds", `must be insecure or tls (got "${creds}")`);
-  const failover = values.get("failover") ?? "list";
+  const failover = text("failover") ?? "list";
   if (failover !== "list" && failover !== "address-list")
     throw new ConfigError("--failover", `must be list or address-list (got "${failover}")`);
-  const text = (k: keyof BootstrapOptions) => values.get(k);
-  const optional = (k: keyof BootstrapOptions) => (values.has(k) ? { [k]: values.get(k) } : {});
+  const optional = <K extends keyof BootstrapOptions>(key: K, flag: keyof typeof FLAGS) => {
+    const v = text(flag);
+    return v === undefined ? {} : { [key]: v };
+  };
   return {
-    nodeId: text("nodeId") ?? "",
-    servers: (text("servers") ?? "").split(",").filter((s) => s !== ""),
+    nodeId: text("node-id") ?? "",
+    servers: (text("server") ?? "").split(",").filter((s) => s !== ""),
     channelCreds: creds,
     failover,
-    ...optional("nodeCluster"),
-    ...optional("zone"),
-    ...optional("caFile"),
-    ...optional("certFile"),
-    ...optional("keyFile"),
-    ...optional("jwtTokenFile"),
+    ...optional("nodeCluster", "cluster"),
+    ...optional("zone", "zone"),
+    ...optional("caFile", "ca-file"),
+    ...optional("certFile", "cert-file"),
+    ...optional("keyFile", "key-file"),
+    ...optional("jwtTokenFile", "jwt-token-file"),
   };
 }
 
