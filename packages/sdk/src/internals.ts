@@ -30,6 +30,7 @@ export { CircuitBreaker, classifyOutcome, OutlierDetector } from "./breaker/inde
 export { SINGLE_RESPONSE_HEADER } from "./grpc/single-response.js";
 export { MethodCounters } from "./metrics/method-counters.js";
 export { TokenBucket } from "./ratelimit/index.js";
+export { buildClientReport } from "./report/build-report.js";
 export { RetryBudget } from "./retry/index.js";
 export { createRouter } from "./route/create-router.js";
 export type { RouteDestination, Router } from "./route/router.js";

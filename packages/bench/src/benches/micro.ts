@@ -23,13 +23,19 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
     ctx.log(`micro: ${worker.info.operations.length} operations × ${p.rounds} rounds`);
     const raw = await worker.call<Record<string, number[]>>("run", p);
     const all = Object.entries(raw).map(([operation, rounds]) => ({ operation, ns: spread(rounds) }));
-    // "(before)" operations show what a replaced implementation cost: a reference, not a target.
-    const isReference = (operation: string) => operation.endsWith("(before)");
-    const summary = all.filter((s) => !isReference(s.operation));
+    // The target is per call. "(before)" operations show what a replaced implementation cost (a
+    // reference); "(per report)" ones run once per client report (every few seconds), not per call.
+    const exempt = (operation: string) =>
+      operation.endsWith("(before)")
+        ? "reference"
+        : operation.endsWith("(per report)")
+          ? "per report"
+          : undefined;
+    const summary = all.filter((s) => exempt(s.operation) === undefined);
     const rows = all.map((s) => [
       s.operation,
       withSpread(s.ns, 1),
-      isReference(s.operation) ? "reference" : verdict(s.ns.median <= TARGET_NS),
+      exempt(s.operation) ?? verdict(s.ns.median <= TARGET_NS),
     ]);
     const table = markdownTable(["operation", "ns per op", `≤ ${num(TARGET_NS)} ns`], rows);
     const worst = summary.reduce((a, b) => (b.ns.median > a.ns.median ? b : a));

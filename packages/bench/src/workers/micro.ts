@@ -8,14 +8,21 @@
  */
 import { Metadata } from "@grpc/grpc-js";
 import { validateRouteTable } from "@switchboard/core";
+import { ClientReport } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import {
   type DeepPartial,
   LoadBalancing_Algorithm,
   Policy,
 } from "@switchboard/core/gen/switchboard/v1/policy.js";
 import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
-import { type LbAlgorithmName, type ResolvedPolicy, validatePolicy } from "@switchboard/sdk";
 import {
+  type LbAlgorithmName,
+  type ResolvedPolicy,
+  type ServiceStats,
+  validatePolicy,
+} from "@switchboard/sdk";
+import {
+  buildClientReport,
   CircuitBreaker,
   createBalancer,
   createClientTelemetry,
@@ -221,6 +228,65 @@ function recordOps(): Record<string, Op> {
   };
 }
 
+/** A service's stats() entry as a busy client sees it: 32 endpoints, 8 methods, some errors. */
+function busyServiceStats(calls: number): ServiceStats {
+  const snapshot = (requests: number) => ({
+    requests,
+    successes: requests - (requests >> 5),
+    errorsByCode: { UNAVAILABLE: requests >> 5 },
+    successRate: 0.97,
+    latencyMs: { p50: 2, p95: 8, p99: 12 },
+    retries: requests >> 6,
+  });
+  const endpoints = Array.from({ length: 32 }, (_, i) => ({
+    id: `10.0.0.${i}:8080`,
+    zone: "z1",
+    weight: 1,
+    health: "SERVING" as const,
+    ejected: i === 3,
+    connectivity: "READY" as const,
+    pickable: i !== 3,
+    inFlight: 1,
+    latencyEwmaMs: 2,
+    attempts: snapshot(calls),
+  }));
+  const methods = Object.fromEntries(
+    Array.from({ length: 8 }, (_, i) => [
+      `echo.v1.EchoService/Method${i}`,
+      { ...snapshot(calls), breakerState: "closed" as const, rateLimited: 0 },
+    ]),
+  );
+  return {
+    version: 7,
+    stale: false,
+    loadBalancing: "round_robin",
+    breakers: {},
+    retryBudgetAvailable: 10,
+    endpoints,
+    methods,
+    routeVersion: 0,
+    routes: {},
+  };
+}
+
+function reportOps(): Record<string, Op> {
+  let n = 0;
+  return {
+    "client report: build and encode, 32 endpoints and 8 methods (per report)": () => {
+      n += 100;
+      const { report } = buildClientReport({
+        service: "echo",
+        stats: busyServiceStats(n),
+        routeVersion: 0,
+        intervalMs: 5000,
+        nowMs: n,
+        previous: undefined,
+      });
+      return ClientReport.encode(report).finish().length;
+    },
+  };
+}
+
 function timeOp(op: Op, iterations: number): number {
   let sink = 0;
   const t0 = process.hrtime.bigint();
@@ -231,7 +297,7 @@ function timeOp(op: Op, iterations: number): number {
 }
 
 export async function microRole(): Promise<Role> {
-  const ops = { ...pickOps(), ...routeOps(), ...stateOps(), ...recordOps() };
+  const ops = { ...pickOps(), ...routeOps(), ...stateOps(), ...recordOps(), ...reportOps() };
   return {
     info: { pid: process.pid, operations: Object.keys(ops) },
     commands: {
