@@ -171,12 +171,22 @@ describe("the dashboard with an admin token configured", () => {
       ],
       gates: { maxErrorRateIncrease: 0.1 },
     });
-    const forged = await httpCall(cp.web, start, { headers: { cookie, origin: `http://127.0.0.1:${cp.web}` }, method: "POST", body });
+    const forged = await httpCall(cp.web, start, {
+      headers: { cookie, origin: `http://127.0.0.1:${cp.web}` },
+      method: "POST",
+      body,
+    });
     assert.equal(forged.status, 403, "no CSRF token, no rollout");
     assert.equal(await cp.plane.store.getRollout("canary"), undefined);
-    const started = await httpCall(cp.web, start, { method: "POST", headers: actionHeaders(cp.web, csrf, cookie), body });
+    const started = await httpCall(cp.web, start, {
+      method: "POST",
+      headers: actionHeaders(cp.web, csrf, cookie),
+      body,
+    });
     assert.equal(started.status, 200, started.body);
-    const one = JSON.parse((await httpCall(cp.web, "/api/services/canary/rollout", { headers: { cookie } })).body);
+    const one = JSON.parse(
+      (await httpCall(cp.web, "/api/services/canary/rollout", { headers: { cookie } })).body,
+    );
     assert.equal(one.rollout.state, "ROLLOUT_STATE_RUNNING");
     assert.equal(one.rollout.percent, 10);
     assert.equal(one.rollout.gates.maxErrorRateIncrease, 0.1);
@@ -192,7 +202,9 @@ describe("the dashboard with an admin token configured", () => {
     assert.equal(aborted.status, 200, aborted.body);
     const record = await cp.plane.store.getRollout("canary");
     assert.equal(record?.active, false, "the rollout has ended");
-    const after = JSON.parse((await httpCall(cp.web, "/api/services/canary/rollout", { headers: { cookie } })).body);
+    const after = JSON.parse(
+      (await httpCall(cp.web, "/api/services/canary/rollout", { headers: { cookie } })).body,
+    );
     assert.equal(after.rollout.state, "ROLLOUT_STATE_ABORTED");
     const again = await httpCall(cp.web, "/api/services/canary/rollout/pause", {
       method: "POST",
@@ -219,7 +231,9 @@ describe("the dashboard with an admin token configured", () => {
     assert.equal(garbled.status, 400);
     assert.match(JSON.parse(garbled.body).error.message, /^body: /);
     assert.equal(await cp.plane.store.getRollout("badstages"), undefined, "nothing was started");
-    const none = JSON.parse((await httpCall(cp.web, "/api/services/badstages/rollout", { headers: { cookie } })).body);
+    const none = JSON.parse(
+      (await httpCall(cp.web, "/api/services/badstages/rollout", { headers: { cookie } })).body,
+    );
     assert.equal(none.rollout, null);
   });
 

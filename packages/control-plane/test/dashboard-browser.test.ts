@@ -274,7 +274,11 @@ describe("the dashboard in a browser", { timeout: 40_000 }, () => {
     await section.getByRole("button", { name: "Abort" }).click();
     await page.locator('div.rollout[data-state="ROLLOUT_STATE_ABORTED"]').waitFor({ timeout: LIVE_MS });
     await section.locator('li[data-kind="aborted"]').waitFor();
-    const { rollout } = await call(cp.admin.getRollout.bind(cp.admin), { service: "payments" }, bearer(TOKEN));
+    const { rollout } = await call(
+      cp.admin.getRollout.bind(cp.admin),
+      { service: "payments" },
+      bearer(TOKEN),
+    );
     assert.equal(rollout?.state, RolloutState.ROLLOUT_STATE_ABORTED);
   });
 });

@@ -31,7 +31,8 @@ export async function getJson(path) {
 /** An action; `body` (optional) is sent as JSON. */
 export async function post(path, body) {
   const headers = { accept: "application/json", "x-switchboard-csrf": csrf };
-  if (body === undefined) return answer(await fetch(path, { method: "POST", credentials: "same-origin", headers }));
+  if (body === undefined)
+    return answer(await fetch(path, { method: "POST", credentials: "same-origin", headers }));
   headers["content-type"] = "application/json";
   return answer(
     await fetch(path, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body) }),

@@ -121,7 +121,10 @@ export function RolloutSection({ service, live, readOnly }) {
   const [bump, setBump] = useState(0);
   const ticks = useTicks(ROLLOUT_POLL_MS);
   const reload = () => setBump((b) => b + 1);
-  const { data, error } = useReload(() => getJson(paths.rollout(service)), [service, live.revision, bump, ticks]);
+  const { data, error } = useReload(
+    () => getJson(paths.rollout(service)),
+    [service, live.revision, bump, ticks],
+  );
   const rollout = data?.rollout;
   const active = rollout ? isActive(rollout) : false;
   const stage = rollout?.stages?.[rollout.stage ?? 0];
