@@ -159,6 +159,84 @@ describe("the dashboard with an admin token configured", () => {
     assert.match(JSON.parse(bad.body).error.message, /^endpoint_id: /);
   });
 
+  it("starts a rollout through the API, shows it in the rollout lists and ends it on abort", async () => {
+    const { cookie, csrf } = await signIn(cp.web, TOKEN);
+    await register(cp, { service: "canary", host: "10.1.2.1", port: 7000 });
+    const start = "/api/services/canary/rollout/start";
+    const body = JSON.stringify({
+      policy: { timeoutMs: 250 },
+      stages: [
+        { percent: 10, holdMs: 5000 },
+        { percent: 100, holdMs: 5000 },
+      ],
+      gates: { maxErrorRateIncrease: 0.1 },
+    });
+    const forged = await httpCall(cp.web, start, {
+      headers: { cookie, origin: `http://127.0.0.1:${cp.web}` },
+      method: "POST",
+      body,
+    });
+    assert.equal(forged.status, 403, "no CSRF token, no rollout");
+    assert.equal(await cp.plane.store.getRollout("canary"), undefined);
+    const started = await httpCall(cp.web, start, {
+      method: "POST",
+      headers: actionHeaders(cp.web, csrf, cookie),
+      body,
+    });
+    assert.equal(started.status, 200, started.body);
+    const one = JSON.parse(
+      (await httpCall(cp.web, "/api/services/canary/rollout", { headers: { cookie } })).body,
+    );
+    assert.equal(one.rollout.state, "ROLLOUT_STATE_RUNNING");
+    assert.equal(one.rollout.percent, 10);
+    assert.equal(one.rollout.gates.maxErrorRateIncrease, 0.1);
+    const all = JSON.parse((await httpCall(cp.web, "/api/rollouts", { headers: { cookie } })).body);
+    assert.deepEqual(
+      all.rollouts.map((r: { service: string; state: string }) => [r.service, r.state]),
+      [["canary", "ROLLOUT_STATE_RUNNING"]],
+    );
+    const aborted = await httpCall(cp.web, "/api/services/canary/rollout/abort", {
+      method: "POST",
+      headers: actionHeaders(cp.web, csrf, cookie),
+    });
+    assert.equal(aborted.status, 200, aborted.body);
+    const record = await cp.plane.store.getRollout("canary");
+    assert.equal(record?.active, false, "the rollout has ended");
+    const after = JSON.parse(
+      (await httpCall(cp.web, "/api/services/canary/rollout", { headers: { cookie } })).body,
+    );
+    assert.equal(after.rollout.state, "ROLLOUT_STATE_ABORTED");
+    const again = await httpCall(cp.web, "/api/services/canary/rollout/pause", {
+      method: "POST",
+      headers: actionHeaders(cp.web, csrf, cookie),
+    });
+    assert.equal(again.status, 409, "an ended rollout cannot be paused");
+  });
+
+  it("refuses a rollout whose stages do not end at 100 percent, naming the field", async () => {
+    const { cookie, csrf } = await signIn(cp.web, TOKEN);
+    await register(cp, { service: "badstages", host: "10.1.3.1", port: 7000 });
+    const reply = await httpCall(cp.web, "/api/services/badstages/rollout/start", {
+      method: "POST",
+      headers: actionHeaders(cp.web, csrf, cookie),
+      body: JSON.stringify({ policy: { timeoutMs: 250 }, stages: [{ percent: 10 }, { percent: 50 }] }),
+    });
+    assert.equal(reply.status, 400, reply.body);
+    assert.match(JSON.parse(reply.body).error.message, /^stages\[1\]\.percent: /);
+    const garbled = await httpCall(cp.web, "/api/services/badstages/rollout/start", {
+      method: "POST",
+      headers: actionHeaders(cp.web, csrf, cookie),
+      body: "{not json",
+    });
+    assert.equal(garbled.status, 400);
+    assert.match(JSON.parse(garbled.body).error.message, /^body: /);
+    assert.equal(await cp.plane.store.getRollout("badstages"), undefined, "nothing was started");
+    const none = JSON.parse(
+      (await httpCall(cp.web, "/api/services/badstages/rollout", { headers: { cookie } })).body,
+    );
+    assert.equal(none.rollout, null);
+  });
+
   it("ends the session on logout", async () => {
     const { cookie, csrf } = await signIn(cp.web, TOKEN);
     assert.equal((await httpCall(cp.web, "/api/services", { headers: { cookie } })).status, 200);
@@ -345,6 +423,16 @@ describe("the dashboard without an admin token", () => {
       const state = await cp.plane.store.getService("ro");
       assert.equal(state.endpoints.length, 1);
       assert.equal(state.endpoints[0]?.adminDrained, false);
+      for (const verb of ["start", "pause", "resume", "promote", "abort"]) {
+        const reply = await httpCall(cp.web, `/api/services/ro/rollout/${verb}`, {
+          method: "POST",
+          headers: actionHeaders(cp.web, session.csrf),
+          body: JSON.stringify({ policy: { timeoutMs: 250 } }),
+        });
+        assert.equal(reply.status, 403, verb);
+        assert.equal(JSON.parse(reply.body).error.code, "READ_ONLY");
+      }
+      assert.equal(await cp.plane.store.getRollout("ro"), undefined, "no rollout was started");
       assert.equal((await httpCall(cp.web, "/api/services/ro")).status, 200, "reads still work");
     } finally {
       await cp.close();

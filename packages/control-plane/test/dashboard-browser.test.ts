@@ -2,7 +2,8 @@
  * The dashboard in a real headless Chromium (Debian's /usr/bin/chromium, driven by
  * playwright-core): the login it asks for, the services it lists, an instance that leaves
  * vanishing from the page without a reload, a drain clicked on the page reaching the registry,
- * and what a reporting client sees (an endpoint it ejects) beside the route table's split. The
+ * what a reporting client sees (an endpoint it ejects) beside the route table's split, and a
+ * rollout's stage and gates with an abort clicked on the page. The
  * screenshots it takes are the ones docs/dashboard.md shows.
  */
 import assert from "node:assert/strict";
@@ -10,6 +11,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { RolloutState, StartRolloutRequest } from "@switchboard/core/gen/switchboard/v1/admin.js";
 import { RouteTable } from "@switchboard/core/gen/switchboard/v1/route.js";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { bearer, call, type Running, registerRequest, startPlane } from "./helpers/control-plane.js";
@@ -241,5 +243,42 @@ describe("the dashboard in a browser", { timeout: 40_000 }, () => {
     } finally {
       watch.close();
     }
+  });
+  it("shows a rollout's stage and gates, and aborts it from the page: GetRollout shows it ABORTED", async () => {
+    await register({ service: "payments", host: "10.0.1.1", port: 8080 });
+    await call(
+      cp.admin.startRollout.bind(cp.admin),
+      StartRolloutRequest.fromPartial({
+        service: "payments",
+        policy: { timeoutMs: 250 },
+        stages: [
+          { percent: 10, holdMs: 60_000 },
+          { percent: 50, holdMs: 60_000 },
+          { percent: 100, holdMs: 60_000 },
+        ],
+        gates: { maxErrorRateIncrease: 0.02 },
+      }),
+      bearer(TOKEN),
+    );
+    await page.goto(`${web}/#/rollouts`);
+    await page
+      .locator('tr[data-rollout="payments"]', { hasText: "stage 1 of 3 (10%)" })
+      .waitFor({ timeout: LIVE_MS });
+    await page.goto(`${web}/#/services/payments`);
+    const section = page.locator("div.rollout");
+    await section.locator(".stage", { hasText: "stage 1 of 3 (10%)" }).waitFor({ timeout: LIVE_MS });
+    await section.locator('tr[data-gate="error_rate_increase"]', { hasText: "0.02" }).waitFor();
+    await section.locator('tr[data-gate="p99_ratio"]', { hasText: "2" }).waitFor();
+    await section.locator('li[data-kind="started"]').waitFor();
+    await section.screenshot({ path: join(IMAGES, "dashboard-rollout.png") });
+    await section.getByRole("button", { name: "Abort" }).click();
+    await page.locator('div.rollout[data-state="ROLLOUT_STATE_ABORTED"]').waitFor({ timeout: LIVE_MS });
+    await section.locator('li[data-kind="aborted"]').waitFor();
+    const { rollout } = await call(
+      cp.admin.getRollout.bind(cp.admin),
+      { service: "payments" },
+      bearer(TOKEN),
+    );
+    assert.equal(rollout?.state, RolloutState.ROLLOUT_STATE_ABORTED);
   });
 });

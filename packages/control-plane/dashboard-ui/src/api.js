@@ -28,9 +28,15 @@ export async function getJson(path) {
   return answer(await fetch(path, { credentials: "same-origin", headers: { accept: "application/json" } }));
 }
 
-export async function post(path) {
+/** An action; `body` (optional) is sent as JSON. */
+export async function post(path, body) {
   const headers = { accept: "application/json", "x-switchboard-csrf": csrf };
-  return answer(await fetch(path, { method: "POST", credentials: "same-origin", headers }));
+  if (body === undefined)
+    return answer(await fetch(path, { method: "POST", credentials: "same-origin", headers }));
+  headers["content-type"] = "application/json";
+  return answer(
+    await fetch(path, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body) }),
+  );
 }
 
 /** Reads the session (and keeps its CSRF token for the actions). */
@@ -47,6 +53,9 @@ export const paths = {
   routes: (name) => `/api/services/${encodeURIComponent(name)}/routes`,
   health: (name) => `/api/services/${encodeURIComponent(name)}/health`,
   subscribers: (service) => `/api/subscribers${service ? `?service=${encodeURIComponent(service)}` : ""}`,
+  rollouts: () => "/api/rollouts",
+  rollout: (name) => `/api/services/${encodeURIComponent(name)}/rollout`,
+  rolloutAction: (name, verb) => `/api/services/${encodeURIComponent(name)}/rollout/${verb}`,
   endpointAction: (service, id, verb) =>
     `/api/services/${encodeURIComponent(service)}/endpoints/${encodeURIComponent(id)}/${verb}`,
 };

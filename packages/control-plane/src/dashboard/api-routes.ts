@@ -1,7 +1,7 @@
 /**
  * The /api/ routes of the dashboard. Reads and actions go through the Admin handlers
  * (admin-bridge.ts), so the page and grpcurl see and do the same things. A new page adds its
- * routes to this table (a "Rollouts" page would add GET /api/rollouts here).
+ * routes to this table (the rollout routes live in rollout-routes.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
@@ -17,6 +17,7 @@ import type { AdminCalls } from "./admin-bridge.js";
 import type { ConfigHistory } from "./config-history.js";
 import type { EventFeed } from "./event-feed.js";
 import { queryOf, sendJson } from "./http.js";
+import { rolloutRoutes } from "./rollout-routes.js";
 import { sessionCookie } from "./sessions.js";
 import { serveEvents } from "./sse.js";
 
@@ -158,6 +159,7 @@ export function apiRoutes(d: RouteDeps): readonly Route[] {
       d.admin.drainEndpoint({ service, endpointId, undo: true }),
     ),
     endpointAction("remove", (service, endpointId) => d.admin.removeEndpoint({ service, endpointId })),
+    ...rolloutRoutes(d.admin),
     {
       method: "GET",
       pattern: /^\/api\/events$/,

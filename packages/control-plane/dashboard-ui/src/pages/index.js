@@ -1,6 +1,7 @@
 // The pages of the dashboard: each a path (the part after "#"), a title for the navigation bar
-// (none: not listed there) and a component. A new page (rollouts, say) is one more entry.
+// (none: not listed there) and a component. A new page is one more entry.
 import { EventsPage } from "./events.js";
+import { RolloutsPage } from "./rollouts.js";
 import { ServicePage } from "./service.js";
 import { ServicesPage } from "./services.js";
 import { SubscribersPage } from "./subscribers.js";
@@ -13,6 +14,7 @@ export const PAGES = [
     params: (m) => ({ service: decodeURIComponent(m[1]) }),
   },
   { path: /^\/subscribers$/, href: "#/subscribers", title: "Subscribers", component: SubscribersPage },
+  { path: /^\/rollouts$/, href: "#/rollouts", title: "Rollouts", component: RolloutsPage },
   { path: /^\/events$/, href: "#/events", title: "Events", component: EventsPage },
 ];
 

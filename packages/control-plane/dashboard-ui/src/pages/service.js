@@ -1,6 +1,6 @@
 // One service: its endpoints (with drain, undrain and remove, and what the clients see of
-// each), the methods and clients the clients report, its route table, its policy and its
-// subscribers.
+// each), the methods and clients the clients report, its route table, its rollout, its policy
+// and its subscribers.
 import { html } from "htm/preact";
 import { useState } from "preact/hooks";
 import { getJson, paths, post } from "../api.js";
@@ -10,6 +10,7 @@ import { useReload, useTicks } from "../live.js";
 import { ErrorLine } from "./common.js";
 import { Clients, Methods, Unregistered } from "./fleet.js";
 import { ChangeFromPrevious } from "./history.js";
+import { RolloutSection } from "./rollouts.js";
 import { Routes } from "./routes.js";
 import { SubscriberTable } from "./subscribers.js";
 
@@ -98,6 +99,8 @@ export function ServicePage({ service, live, session }) {
     <h3>Routes</h3>
     <${ErrorLine} error=${routes.error} />
     <${Routes} data=${routes.data} />
+    <h3>Rollout</h3>
+    <${RolloutSection} service=${service} live=${live} readOnly=${session.readOnly} />
     <h3>Policy</h3>
     <${Policy} service=${service} revision=${live.revision} />
     <h3>Subscribers</h3>
