@@ -91,3 +91,20 @@ describe("outlier detection: probe slots", () => {
     assert.equal(detector.canPick("a"), false, "a second probe was let through");
   });
 });
+
+describe("a probe that never ends", () => {
+  it("gives its slot back after the open duration, so the endpoint is probed again", () => {
+    const { clock, breaker } = halfOpenWithSlowClosedCalls();
+    const lost = admitted(breaker); // a pick grpc-js threw away: nothing ever ends it
+    assert.equal(breaker.canAcquire(), false, "the only probe slot is held");
+    clock.advance(OPEN_MS - 1);
+    assert.equal(breaker.canAcquire(), false, "held for the open duration");
+    clock.advance(1);
+    assert.equal(breaker.canAcquire(), true, "the lost probe's slot is given back");
+    const probe = admitted(breaker);
+    breaker.release(lost); // the lost probe turns up after all: it frees nothing of the new period
+    assert.equal(breaker.canAcquire(), false, "the new probe still holds its slot");
+    breaker.onSuccess(5, probe);
+    assert.equal(breaker.canAcquire(), true);
+  });
+});

@@ -67,11 +67,16 @@ export const CLOSED_PERMIT: BreakerPermit = { probePeriod: 0 };
  * that ends during half-open counts as a probe outcome (it is fresh evidence either way), and
  * outcomes that arrive while open are dropped. Probe slots are: only a call admitted as a probe
  * of the current half-open period (its permit from `admit` says so) frees one when it ends.
+ * A probe that has not ended within the open duration is presumed lost (a pick grpc-js threw
+ * away, a call that never started) and its slot is given back, so a breaker can never stay
+ * half-open with every slot held by probes that will not end.
  */
 export class CircuitBreaker {
   private current: BreakerState = "closed";
   private openedAt = 0;
   private probesInFlight = 0;
+  /** When the latest probe was admitted (clock ms). */
+  private lastProbeAt = 0;
   private probeSuccesses = 0;
   /** Counts the half-open periods, so a probe's permit names the one that admitted it. */
   private halfOpenPeriod = 0;
@@ -117,6 +122,7 @@ export class CircuitBreaker {
     if (this.current === "closed") return CLOSED_PERMIT;
     if (this.current === "open" || this.probesInFlight >= this.config.halfOpenMaxRequests) return undefined;
     this.probesInFlight++;
+    this.lastProbeAt = this.clock.now();
     return { probePeriod: this.halfOpenPeriod };
   }
 
@@ -219,10 +225,19 @@ export class CircuitBreaker {
     if (permit === undefined || permit.probePeriod === this.halfOpenPeriod) this.probesInFlight--;
   }
 
-  /** The lazy open -> half-open change. */
+  /** The lazy open -> half-open change, and the return of probe slots held by lost probes. */
   private refresh(): void {
-    if (this.current === "open" && this.clock.now() - this.openedAt >= this.config.openDurationMs) {
+    const now = this.clock.now();
+    if (this.current === "open" && now - this.openedAt >= this.config.openDurationMs) {
       this.transition("half_open");
+    } else if (
+      this.current === "half_open" &&
+      this.probesInFlight >= this.config.halfOpenMaxRequests &&
+      now - this.lastProbeAt >= this.config.openDurationMs
+    ) {
+      // A new period: the lost probes' permits no longer free slots of this one.
+      this.halfOpenPeriod++;
+      this.probesInFlight = 0;
     }
   }
 

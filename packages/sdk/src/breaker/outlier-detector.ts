@@ -1,10 +1,13 @@
 import type { Clock, ResolvedOutlierDetection } from "@switchboard/core";
 import { type BreakerPermit, type BreakerState, CircuitBreaker, CLOSED_PERMIT } from "./circuit-breaker.js";
 
-/** An endpoint left rotation (its breaker opened) or came back (its breaker closed). */
+/**
+ * An endpoint left rotation (its breaker opened), came back (its breaker closed), or stays out
+ * after a failed probe (its half-open breaker opened again: out for another open duration).
+ */
 export interface OutlierEvent {
   readonly key: string;
-  readonly kind: "ejected" | "returned";
+  readonly kind: "ejected" | "returned" | "reopened";
   /** Clock time, in ms. */
   readonly at: number;
 }
@@ -122,9 +125,11 @@ export class OutlierDetector {
   private newBreaker(key: string): CircuitBreaker {
     const breaker = new CircuitBreaker(this.config.breaker, this.clock, { canOpen: this.canOpen });
     breaker.onStateChange(({ from, to, at }) => {
-      // open <-> half-open moves within ejection: neither an ejection nor a return.
+      // open <-> half-open moves within ejection: neither an ejection nor a return, but a failed
+      // probe starts another open duration, which whoever schedules the next probe must know.
       if (from === "closed") this.emit({ key, kind: "ejected", at }, 1);
       else if (to === "closed") this.emit({ key, kind: "returned", at }, -1);
+      else if (to === "open") this.emit({ key, kind: "reopened", at }, 0);
     });
     return breaker;
   }

@@ -263,6 +263,8 @@ export class ServiceRuntime {
   /**
    * An ejected endpoint comes back half-open when its breaker's open duration ends, which the
    * breaker only notices when asked; a timer asks, so the balancers rebuild their pickers then.
+   * The same after a failed probe opens the breaker again: without that timer, a picker rebuilt
+   * while the breaker was open would leave the endpoint out for good.
    */
   private onEjectionChange(key: string, ejected: boolean): void {
     const previous = this.ejectionTimers.get(key);
@@ -270,12 +272,7 @@ export class ServiceRuntime {
     this.ejectionTimers.delete(key);
     if (ejected) {
       const delay = this.traffic.outlier?.retryAfterMs(key) ?? 0;
-      const timer = setTimeout(() => {
-        this.ejectionTimers.delete(key);
-        this.notify();
-      }, delay + 1);
-      timer.unref();
-      this.ejectionTimers.set(key, timer);
+      this.wakeWhenProbeable(key, delay);
       this.deps.logger.warn(
         { service: this.service, endpoint: key, retryAfterMs: delay },
         "endpoint ejected",
@@ -284,6 +281,26 @@ export class ServiceRuntime {
       this.deps.logger.info({ service: this.service, endpoint: key }, "endpoint returned to rotation");
     }
     this.notify();
+  }
+
+  /**
+   * Rebuilds the pickers once `key`'s breaker lets a probe through. A timer can fire a little
+   * before the breaker's clock says the open duration is over (Node measures timers from the
+   * event loop's cached time): then it waits for what is left rather than rebuilding the pickers
+   * while the endpoint still reads as open, which would leave it out with no timer to come back.
+   */
+  private wakeWhenProbeable(key: string, delayMs: number): void {
+    const timer = setTimeout(() => {
+      const left = this.traffic.outlier?.retryAfterMs(key) ?? 0;
+      if (left > 0) {
+        this.wakeWhenProbeable(key, left);
+        return;
+      }
+      this.ejectionTimers.delete(key);
+      this.notify();
+    }, delayMs + 1);
+    timer.unref();
+    this.ejectionTimers.set(key, timer);
   }
 
   /** Listeners run on the next tick: changes often come in bursts (a response, an ejection). */

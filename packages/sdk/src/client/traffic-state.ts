@@ -190,8 +190,8 @@ export class TrafficState {
     outlier.onEjection(({ key, kind }) => {
       if (kind === "ejected") this.metrics.ejections.labels(this.service).inc();
       this.metrics.ejected.labels(this.service).set(outlier.ejectedCount);
-      this.onEjectionChange(key, kind === "ejected");
-      this.stateChanged();
+      this.onEjectionChange(key, kind !== "returned");
+      if (kind !== "reopened") this.stateChanged();
     });
     this.outlier = outlier;
   }
