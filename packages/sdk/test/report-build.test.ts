@@ -5,6 +5,7 @@ import { ReportedBreakerState, ReportedConnectivity } from "@switchboard/core/ge
 import type { EndpointStats, MethodStats, ServiceStats } from "../src/client/stats.js";
 import { buildClientReport } from "../src/report/build-report.js";
 import type { CallStatsSnapshot } from "../src/stats/call-stats.js";
+import { LatencyHistogram } from "../src/stats/latency-histogram.js";
 
 function attempts(requests: number, successes: number): CallStatsSnapshot {
   const errorsByCode: Record<string, number> =
@@ -144,5 +145,25 @@ describe("the client report builder", () => {
     assert.equal(report.methods[0]?.method, "p.S/Busy");
     assert.equal(report.methods[0]?.errors.length, limits.maxCodes, "18 codes, capped");
     assert.equal(report.methods.at(-1)?.method, `p.S/M${70 - limits.maxMethods + 1}`);
+  });
+});
+
+describe("report latency", () => {
+  it("gives the P50 and P99 of the calls since the previous report, not since the start", () => {
+    const histogram = new LatencyHistogram();
+    for (let i = 0; i < 1000; i++) histogram.record(100); // a slow start
+    const stats = service({ methods: { "echo.v1.Echo/Echo": method(1000, {}) } });
+    const first = buildClientReport({ ...base, stats, nowMs: 1000, latency: () => histogram });
+    assert.ok(Math.abs((first.report.methods[0]?.latencyP99Ms ?? 0) - 100) < 1);
+    for (let i = 0; i < 10; i++) histogram.record(2); // then fast
+    const next = buildClientReport({
+      ...base,
+      stats,
+      nowMs: 6000,
+      previous: first.baseline,
+      latency: () => histogram,
+    });
+    assert.ok(Math.abs((next.report.methods[0]?.latencyP99Ms ?? 0) - 2) < 0.05, "the window's P99");
+    assert.ok(Math.abs((next.report.methods[0]?.latencyP50Ms ?? 0) - 2) < 0.05, "the window's P50");
   });
 });

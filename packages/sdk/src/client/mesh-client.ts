@@ -113,6 +113,7 @@ class MeshClientImpl implements MeshClient, MeshHandle {
             clock: options.clock,
             stats: () => this.stats(),
             send: (report) => this.connection.send({ kind: { $case: "report", report } }),
+            latency: (service, method) => this.stats_.forMethod(service, method).latency,
           })
         : undefined;
   }

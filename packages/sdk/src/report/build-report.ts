@@ -9,6 +9,7 @@ import { ReportedBreakerState, ReportedConnectivity } from "@switchboard/core/ge
 import type { BreakerState } from "../breaker/circuit-breaker.js";
 import type { MethodStats, ServiceStats } from "../client/stats.js";
 import type { ConnectivityName } from "../client/traffic-state.js";
+import type { LatencyHistogram } from "../stats/latency-histogram.js";
 
 /** The cumulative counts a report was built from: the next report counts from them. */
 export interface ReportBaseline {
@@ -20,6 +21,8 @@ export interface ReportBaseline {
 }
 
 interface MethodCounts {
+  /** The method's latency bucket counts (when its histogram was given), for the next window. */
+  readonly latency?: Float64Array;
   readonly calls: number;
   readonly retries: number;
   readonly rateLimited: number;
@@ -37,6 +40,11 @@ export interface ReportInput {
   readonly nowMs: number;
   /** What the previous report of this service counted from; undefined for the first. */
   readonly previous: ReportBaseline | undefined;
+  /**
+   * A method's latency histogram: P50 and P99 are then those of the calls since the previous
+   * report. Without it they are the method's since the client started.
+   */
+  readonly latency?: (method: string) => LatencyHistogram | undefined;
   /** For tests; default CLIENT_REPORT_LIMITS. */
   readonly limits?: { readonly maxEndpoints: number; readonly maxMethods: number; readonly maxCodes: number };
 }
@@ -85,6 +93,7 @@ function methodReport(
   stats: MethodStats,
   before: MethodCounts | undefined,
   maxCodes: number,
+  histogram: LatencyHistogram | undefined,
 ) {
   return {
     method,
@@ -93,8 +102,8 @@ function methodReport(
     errors: errorCounts(stats, before, maxCodes),
     retries: since(stats.retries, before?.retries),
     rateLimited: since(stats.rateLimited, before?.rateLimited),
-    latencyP50Ms: stats.latencyMs.p50,
-    latencyP99Ms: stats.latencyMs.p99,
+    latencyP50Ms: histogram ? histogram.percentileSince(before?.latency, 50) : stats.latencyMs.p50,
+    latencyP99Ms: histogram ? histogram.percentileSince(before?.latency, 99) : stats.latencyMs.p99,
   } satisfies MethodReport;
 }
 
@@ -127,13 +136,15 @@ export function buildClientReport(input: ReportInput): BuiltReport {
   const methodCounts = new Map<string, MethodCounts>();
   const methods: MethodReport[] = [];
   for (const [name, m] of Object.entries(stats.methods)) {
+    const histogram = input.latency?.(name);
+    methods.push(methodReport(name, m, previous?.methods.get(name), limits.maxCodes, histogram));
     methodCounts.set(name, {
+      ...(histogram ? { latency: histogram.countsCopy() } : {}),
       calls: m.requests,
       retries: m.retries,
       rateLimited: m.rateLimited,
       errorsByCode: m.errorsByCode,
     });
-    methods.push(methodReport(name, m, previous?.methods.get(name), limits.maxCodes));
   }
   methods.sort((a, b) => b.calls - a.calls || (a.method < b.method ? -1 : 1));
   const report: ClientReport = {

@@ -1,6 +1,7 @@
 import { CLIENT_REPORT_LIMITS, type Clock } from "@switchboard/core";
 import type { ClientReport } from "@switchboard/core/gen/switchboard/v1/discovery.js";
 import type { MeshStats } from "../client/stats.js";
+import type { LatencyHistogram } from "../stats/latency-histogram.js";
 import { buildClientReport, type ReportBaseline } from "./build-report.js";
 
 export interface ClientReporterOptions {
@@ -11,6 +12,8 @@ export interface ClientReporterOptions {
   readonly stats: () => MeshStats;
   /** Sends on the Discovery stream. */
   readonly send: (report: ClientReport) => void;
+  /** A method's latency histogram, so each report's P50/P99 cover its own window. */
+  readonly latency?: (service: string, method: string) => LatencyHistogram | undefined;
 }
 
 /**
@@ -79,6 +82,7 @@ export class ClientReporter {
       service,
       stats,
       routeVersion: stats.routeVersion,
+      latency: (method) => this.options.latency?.(service, method),
       intervalMs: this.options.intervalMs,
       nowMs,
       previous: this.baselines.get(service) ?? {

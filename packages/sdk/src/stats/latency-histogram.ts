@@ -91,6 +91,29 @@ export class LatencyHistogram {
     return this.maxMs;
   }
 
+  /** A copy of the bucket counts, to measure a later window against (`percentileSince`). */
+  countsCopy(): Float64Array {
+    return this.counts.slice();
+  }
+
+  /**
+   * Like `percentile`, over only the values recorded since `base` was copied with `countsCopy`
+   * (every value without one), at bucket precision. 0 when nothing was recorded since.
+   */
+  percentileSince(base: Float64Array | undefined, p: number): number {
+    let total = 0;
+    for (let i = 0; i < BUCKET_COUNT; i++) total += (this.counts[i] ?? 0) - (base?.[i] ?? 0);
+    if (total <= 0) return 0;
+    const clamped = Math.min(Math.max(p, 0), 100);
+    const rank = Math.max(1, Math.ceil((clamped / 100) * total));
+    let seen = 0;
+    for (let i = 0; i < BUCKET_COUNT; i++) {
+      seen += (this.counts[i] ?? 0) - (base?.[i] ?? 0);
+      if (seen >= rank) return bucketMidpoint(i) / 1000;
+    }
+    return this.max;
+  }
+
   /** Adds every value recorded in `other` to this histogram. */
   merge(other: LatencyHistogram): void {
     for (let i = 0; i < BUCKET_COUNT; i++) {
