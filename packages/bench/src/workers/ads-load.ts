@@ -8,9 +8,9 @@
  */
 import { Client, type ClientDuplexStream, credentials } from "@grpc/grpc-js";
 import { ADS_METHOD, decodeAdsResponseHead, encodeAdsRequest, XDS_TYPE_URLS } from "../lib/ads-wire.js";
-import { Arrivals } from "./arrivals.js";
+import type { Arrivals } from "./arrivals.js";
 import type { Role } from "./role.js";
-import { CONNECTION_OPTIONS, type SubscriberLoadSetup } from "./watch-load.js";
+import { CONNECTION_OPTIONS, type SubscriberLoadSetup, subscriberLoadRole } from "./watch-load.js";
 
 type AdsCall = ClientDuplexStream<Buffer, Buffer>;
 
@@ -48,30 +48,10 @@ function openStream(client: Client, setup: SubscriberLoadSetup, subs: Arrivals, 
   return call;
 }
 
-export async function adsLoadRole(raw: unknown): Promise<Role> {
-  const setup = raw as SubscriberLoadSetup;
-  const clients = Array.from(
-    { length: setup.connections },
-    (_, c) =>
-      new Client(
-        setup.controlPlanes[c % setup.controlPlanes.length] ?? "",
-        credentials.createInsecure(),
-        CONNECTION_OPTIONS,
-      ),
+export function adsLoadRole(raw: unknown): Promise<Role> {
+  return subscriberLoadRole(
+    raw,
+    (address) => new Client(address, credentials.createInsecure(), CONNECTION_OPTIONS),
+    openStream,
   );
-  const subs = new Arrivals(setup.streams);
-  const calls: AdsCall[] = [];
-  for (let i = 0; i < setup.streams; i++) {
-    calls.push(openStream(clients[i % clients.length] as Client, setup, subs, i));
-    if (i % 200 === 199) await new Promise((r) => setImmediate(r));
-  }
-  await subs.untilAllStarted(120_000);
-  return {
-    info: { pid: process.pid, version: subs.maxVersion() },
-    commands: subs.commands(),
-    async close() {
-      for (const call of calls) call.cancel();
-      for (const c of clients) c.close();
-    },
-  };
 }

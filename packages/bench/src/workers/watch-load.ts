@@ -55,21 +55,24 @@ function openStream(client: DiscoveryClient, setup: SubscriberLoadSetup, subs: A
   return call;
 }
 
-export async function watchLoadRole(raw: unknown): Promise<Role> {
+/**
+ * A load process holding `setup.streams` subscriber streams over `setup.connections` client
+ * connections spread over the replicas: the Watch load and the ADS load differ only in the
+ * client and in how a stream is opened.
+ */
+export async function subscriberLoadRole<C extends { close(): void }, S extends { cancel(): void }>(
+  raw: unknown,
+  connect: (address: string) => C,
+  open: (client: C, setup: SubscriberLoadSetup, subs: Arrivals, index: number) => S,
+): Promise<Role> {
   const setup = raw as SubscriberLoadSetup;
-  const clients = Array.from(
-    { length: setup.connections },
-    (_, c) =>
-      new DiscoveryClient(
-        setup.controlPlanes[c % setup.controlPlanes.length] ?? "",
-        credentials.createInsecure(),
-        CONNECTION_OPTIONS,
-      ),
+  const clients = Array.from({ length: setup.connections }, (_, c) =>
+    connect(setup.controlPlanes[c % setup.controlPlanes.length] ?? ""),
   );
   const subs = new Arrivals(setup.streams);
-  const calls: Watch[] = [];
+  const calls: S[] = [];
   for (let i = 0; i < setup.streams; i++) {
-    calls.push(openStream(clients[i % clients.length] as DiscoveryClient, setup, subs, i));
+    calls.push(open(clients[i % clients.length] as C, setup, subs, i));
     if (i % 200 === 199) await new Promise((r) => setImmediate(r));
   }
   await subs.untilAllStarted(120_000);
@@ -81,4 +84,12 @@ export async function watchLoadRole(raw: unknown): Promise<Role> {
       for (const c of clients) c.close();
     },
   };
+}
+
+export function watchLoadRole(raw: unknown): Promise<Role> {
+  return subscriberLoadRole(
+    raw,
+    (address) => new DiscoveryClient(address, credentials.createInsecure(), CONNECTION_OPTIONS),
+    openStream,
+  );
 }
